@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+//
+// Herd: a distributed data-parallel CycleGAN trainer. See README.md.
+import Foundation
+import PackageDescription
+
+/// Release builds compile for the building machine's CPU: without it
+/// `SIMD16<Float>.addingProduct` lowers to scalar `fmaf` calls and the GEMM
+/// kernels run ~100x slower. Override with `HERD_TARGET_CPU`:
+/// - unset or `native`: the host CPU (AVX-512 / AVX2 / NEON, whatever it has)
+/// - `generic`: the toolchain's baseline target (portable binaries, slow)
+/// - any other value: passed to `-target-cpu` (e.g. `znver3`, `skylake`, `apple-m1`)
+let targetCPU = ProcessInfo.processInfo.environment["HERD_TARGET_CPU"] ?? "native"
+let cpuFlags: [String] = targetCPU == "generic" ? [] : ["-target-cpu", targetCPU]
+let settings: [SwiftSetting] = cpuFlags.isEmpty ? [] : [.unsafeFlags(cpuFlags)]
+
+let package = Package(
+    name: "Herd",
+    products: [
+        .executable(name: "herd", targets: ["herd"]),
+        .executable(name: "coordinator", targets: ["Coordinator"]),
+        .executable(name: "worker", targets: ["Worker"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "CycleGAN", targets: ["CycleGAN"]),
+    ],
+    targets: [
+        // Numeric core: tensors, autograd, kernels, thread pool, Adam. No I/O.
+        .target(name: "Tensor", swiftSettings: settings),
+        // Image codecs (JPEG, PNG, deflate), bicubic resize, hashes.
+        .target(name: "Imaging", swiftSettings: settings),
+        // Dataset layout, checks, preparation tools, synthetic data.
+        .target(name: "Datasets", dependencies: ["Imaging"], swiftSettings: settings),
+        // The YAML subset and the run configuration (`cluster.yaml`).
+        .target(name: "Config", swiftSettings: settings),
+        // Networks, losses, image pool, data pipeline, training step, checkpoints.
+        .target(name: "CycleGAN", dependencies: ["Tensor", "Imaging", "Datasets", "Config"], swiftSettings: settings),
+        // Wire protocol, authentication, ring all-reduce, coordinator and worker logic.
+        .target(name: "Cluster", dependencies: ["CycleGAN", "Tensor", "Imaging", "Config", "Dashboard", "Console"], swiftSettings: settings),
+        // Minimal HTTP/1.1 server and the live dashboard page.
+        .target(name: "Dashboard", dependencies: ["Imaging"], swiftSettings: settings),
+        // Command-line plumbing shared by the executables: options, help, progress.
+        .target(name: "Console", swiftSettings: settings),
+        .executableTarget(name: "Coordinator", dependencies: ["Cluster", "Console"], swiftSettings: settings),
+        .executableTarget(name: "Worker", dependencies: ["Cluster", "Console"], swiftSettings: settings),
+        .executableTarget(
+            name: "herd",
+            dependencies: ["Tensor", "Imaging", "Datasets", "Config", "CycleGAN", "Cluster", "Dashboard", "Console"],
+            swiftSettings: settings),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: settings),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], swiftSettings: settings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"], swiftSettings: settings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
+        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Tensor"], swiftSettings: settings),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "CycleGAN"], swiftSettings: settings),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], swiftSettings: settings),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,1 @@
+// CycleGAN module.

@@ -1,0 +1,4 @@
+import Testing
+@testable import Cluster
+
+@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import CycleGAN
+
+@Test func moduleLinks() { #expect(Bool(true)) }
