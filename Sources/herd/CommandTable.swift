@@ -17,6 +17,7 @@ enum HerdCommandTable {
     /// Add a command group's `commands` here.
     static var all: [Subcommand] {
         var commands: [Subcommand] = []
+        commands += DemoCommand.commands
         commands += VersionCommand.commands
         commands += DataCommands.commands
         return commands
