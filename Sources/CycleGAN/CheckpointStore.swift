@@ -69,6 +69,21 @@ public struct CheckpointStore: Sendable {
             .map { directory + "/" + $0 }
     }
 
+    /// The checkpoint directory `path` designates: a checkpoint directory itself
+    /// (holding `manifest.json`), a run directory (its newest checkpoint), or a
+    /// run's `latest` pointer file. Nil when none is found.
+    public static func resolve(_ path: String) -> String? {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            if fileManager.fileExists(atPath: path + "/manifest.json") { return path }
+            return CheckpointStore(directory: path, keep: 1).latest()
+        }
+        let runDirectory = (path as NSString).deletingLastPathComponent
+        return CheckpointStore(directory: runDirectory.isEmpty ? "." : runDirectory, keep: 1).latest()
+    }
+
     /// Names of the checkpoint directories, oldest first.
     public func checkpointNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -78,8 +93,7 @@ public struct CheckpointStore: Sendable {
     private func writeLatest(_ name: String) throws(ArchiveError) {
         let temporary = directory + "/.latest.tmp"
         let file = try DurableFile(path: temporary)
-        let bytes = Array((name + "\n").utf8)
-        try bytes.withUnsafeBytes { raw throws(ArchiveError) in try file.write(raw) }
+        try file.write(Array((name + "\n").utf8))
         try file.finish()
         guard rename(temporary, directory + "/latest") == 0 else {
             throw .io(path: directory + "/latest", reason: "cannot replace: \(String(cString: strerror(errno)))")

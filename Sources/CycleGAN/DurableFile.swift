@@ -6,6 +6,12 @@ import Darwin
 
 /// A file written with POSIX calls and `fsync`ed before closing, for files
 /// that must survive a crash (checkpoints). Closes itself if abandoned.
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
 final class DurableFile {
     let path: String
     private var descriptor: Int32
@@ -18,18 +24,33 @@ final class DurableFile {
     }
 
     /// Writes all of `bytes`, retrying short writes.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
-        guard var base = bytes.baseAddress else { return }
+    func write(_ bytes: [UInt8]) throws(ArchiveError) {
+        if let failure = bytes.withUnsafeBytes({ writeAll($0) }) { throw failure }
+    }
+
+    /// Writes `values` as little-endian float32.
+    func write(_ values: [Float]) throws(ArchiveError) {
+        #if _endian(big)
+        let swapped = values.map { $0.bitPattern.littleEndian }
+        if let failure = swapped.withUnsafeBytes({ writeAll($0) }) { throw failure }
+        #else
+        if let failure = values.withUnsafeBytes({ writeAll($0) }) { throw failure }
+        #endif
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) -> ArchiveError? {
+        guard var base = bytes.baseAddress else { return nil }
         var remaining = bytes.count
         while remaining > 0 {
-            let written = Glibc.write(descriptor, base, min(remaining, 1 << 30))
+            let written = systemWrite(descriptor, base, min(remaining, 1 << 30))
             if written < 0 {
                 if errno == EINTR { continue }
-                throw .io(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+                return .io(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
             }
             remaining -= written
             base += written
         }
+        return nil
     }
 
     /// Flushes to disk and closes.

@@ -127,17 +127,18 @@ public enum ParityRun {
 
     /// Appends `out/*` (concatenated over micro-batches) and `loss/*`.
     private static func record(_ result: StepResult, prefix: String, into archive: inout TensorArchive) throws(ArchiveError) {
-        let outputs: [(String, (GeneratorOutputs) -> Tensor?)] = [
+        let outputs: [(name: String, pick: @Sendable (GeneratorOutputs) -> Tensor?)] = [
             ("fake_B", { $0.fakeB }), ("rec_A", { $0.recA }), ("fake_A", { $0.fakeA }), ("rec_B", { $0.recB }),
             ("idt_A", { $0.idtA }), ("idt_B", { $0.idtB }),
             ("D_B_fake_B", { $0.discriminatorBFakeB }), ("D_A_fake_A", { $0.discriminatorAFakeA }),
         ]
-        for (name, pick) in outputs {
-            let parts = result.outputs.compactMap(pick)
+        for output in outputs {
+            let parts: [Tensor] = result.outputs.compactMap { output.pick($0) }
             guard parts.count == result.outputs.count, let first = parts.first else { continue }
             var shape = first.shape.dims
             shape[0] = parts.reduce(0) { $0 + $1.shape[0] }
-            try archive.append(name: prefix + "out/" + name, shape: shape, values: parts.flatMap(\.scalars))
+            let values: [Float] = parts.flatMap { $0.scalars }
+            try archive.append(name: prefix + "out/" + output.name, shape: shape, values: values)
         }
         let g = result.losses.generator
         let d = result.losses.discriminator

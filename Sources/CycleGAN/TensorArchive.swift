@@ -180,18 +180,11 @@ extension TensorArchive {
         }
         let dataFile = try DurableFile(path: directory + "/" + TensorArchive.dataFileName)
         for entry in entries {
-            try entry.values.withUnsafeBufferPointer { buffer throws(ArchiveError) in
-                #if _endian(big)
-                let swapped = buffer.map { Float(bitPattern: $0.bitPattern.littleEndian) }
-                try swapped.withUnsafeBytes { bytes throws(ArchiveError) in try dataFile.write(bytes) }
-                #else
-                try dataFile.write(UnsafeRawBufferPointer(buffer))
-                #endif
-            }
+            try dataFile.write(entry.values)
         }
         try dataFile.finish()
         let manifestFile = try DurableFile(path: directory + "/manifest.json")
-        try manifestBytes.withUnsafeBytes { bytes throws(ArchiveError) in try manifestFile.write(bytes) }
+        try manifestFile.write([UInt8](manifestBytes))
         try manifestFile.finish()
     }
 }
