@@ -169,9 +169,11 @@ import Testing
             let output = try Translator.translate(image, with: model.generatorAB)
             #expect(output.width == width && output.height == height && output.channels == 3)
         }
-        let padded = Translator.padReflect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(Float.init), width: 2, height: 2, toWidth: 4, toHeight: 4)
-        // First plane [[0, 1], [2, 3]] mirrored without repeating the edge: row 0 = 0 1 0 0? reflect(3, 2) clamps to 0.
-        #expect(Array(padded[0..<4]) == [0, 1, 0, 0])
-        #expect(Array(padded[4..<8]) == [2, 3, 2, 2])
+        // Reflection without repeating the edge: a 5-wide row 0 1 2 3 4 becomes 0 1 2 3 4 3 2 1.
+        let plane = (0..<25).map(Float.init)
+        let padded = Translator.padReflect(plane + plane + plane, width: 5, height: 5, toWidth: 8, toHeight: 8)
+        #expect(Array(padded[0..<8]) == [0, 1, 2, 3, 4, 3, 2, 1])
+        #expect(Array(padded[(5 * 8)..<(6 * 8)]) == [15, 16, 17, 18, 19, 18, 17, 16])  // row 5 mirrors row 3
+        #expect(Translator.crop(padded, width: 8, height: 8, toWidth: 5, toHeight: 5) == plane + plane + plane)
     }
 }
