@@ -115,8 +115,7 @@ public final class Trainer {
                 let first = state.progress.stepInEpoch * batchSize
                 let slots = first ..< min(first + batchSize, source.epochLength)
                 let samples = slots.map { source.sample(epoch: epoch, index: $0) }
-                let result = try step.run(batchA: samples.map(\.a), batchB: samples.map(\.b), height: crop, width: crop, lr: lr,
-                                          optimizers: &state.optimizers, poolA: &state.poolA, poolB: &state.poolB)
+                let result = try state.train(step, batchA: samples.map(\.a), batchB: samples.map(\.b), height: crop, width: crop, lr: lr)
                 state.progress.stepInEpoch += 1
                 state.progress.globalStep += 1
                 sessionSamples += slots.count

@@ -47,6 +47,14 @@ public struct TrainingState: Sendable {
         self.poolB = poolB
     }
 
+    /// Runs `step` on one batch with this state's optimizers and pools.
+    /// (One mutating access: passing three properties of a class-held state inout at once would conflict.)
+    public mutating func train(_ step: TrainingStep, batchA: [[Float]], batchB: [[Float]], height: Int, width: Int,
+                               lr: Double) throws(CycleGANError) -> StepResult {
+        try step.run(batchA: batchA, batchB: batchB, height: height, width: width, lr: lr,
+                     optimizers: &optimizers, poolA: &poolA, poolB: &poolB)
+    }
+
     static func poolSeed(_ seed: UInt64, stream: RandomStream) -> UInt64 {
         var random = KeyedRandom(seed: seed, keys: [stream.rawValue])
         return random.next()

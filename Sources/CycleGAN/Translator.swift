@@ -29,14 +29,7 @@ public enum Translator {
         } catch {
             throw .tensor(error)
         }
-        let output: Tensor
-        do {
-            output = try GradMode.noGrad { () throws(TensorError) -> Tensor in try generator(input) }
-        } catch let error as TensorError {
-            throw .tensor(error)
-        } catch {
-            throw .invalidBatch("\(error)")
-        }
+        let output = try Inference.run { try generator(input) }
         let cropped = crop(output.scalars, width: paddedWidth, height: paddedHeight, toWidth: width, toHeight: height)
         guard let result = Image(chwFloats: cropped, width: width, height: height) else {
             throw .invalidBatch("the generator returned \(output.shape) for a \(paddedWidth)x\(paddedHeight) input")

@@ -22,17 +22,8 @@ public enum ValidationRenderer {
         ] {
             for item in items {
                 let input = try Tensor.images([item.values], height: set.size, width: set.size)
-                let (fake, reconstructed): (Tensor, Tensor)
-                do {
-                    (fake, reconstructed) = try GradMode.noGrad { () throws(TensorError) -> (Tensor, Tensor) in
-                        let fake = try forward(input)
-                        return (fake, try backward(fake))
-                    }
-                } catch let error as TensorError {
-                    throw .tensor(error)
-                } catch {
-                    throw .invalidBatch("\(error)")
-                }
+                let fake = try Inference.run { try forward(input) }
+                let reconstructed = try Inference.run { try backward(fake) }
                 let panels = [input, fake, reconstructed].compactMap {
                     Image(chwFloats: $0.scalars, width: set.size, height: set.size)
                 }
