@@ -64,7 +64,10 @@ enum ImageFolder {
             if decoded.width == side && decoded.height == side { return .success(decoded) }
             return .success(decoded.resizedBicubic(width: side, height: side))
         } catch {
-            return .failure(ImageLoadFailure(reason: "\(error)"))
+            // Imaging's errors already name the file; keep only the reason.
+            let message = "\(error)"
+            let reason = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
+            return .failure(ImageLoadFailure(reason: reason))
         }
     }
 }
