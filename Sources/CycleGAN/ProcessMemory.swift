@@ -11,7 +11,7 @@ public enum ProcessMemory {
     static func field(_ name: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name) {
-            let parts = line.dropFirst(name.count).split(separator: " ", omittingEmptySubsequences: true)
+            let parts = line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let value = parts.first.flatMap({ Int($0) }) else { return nil }
             let unit = parts.dropFirst().first ?? "kB"
             return unit == "kB" ? value * 1024 : value

@@ -141,3 +141,14 @@ import Testing
         #expect(FlopCount.trainingStep(architecture, size: size, batch: 1) > 6 * 3 * generatorFlops * 0.9)
     }
 }
+
+@Suite struct ProcessMemoryTests {
+    @Test func peakResidentMemoryIsReadOnLinux() throws {
+        #if os(Linux)
+        let peak = try #require(ProcessMemory.peakResidentBytes())
+        let current = try #require(ProcessMemory.residentBytes())
+        #expect(peak >= current)
+        #expect(current > 1 << 20)
+        #endif
+    }
+}
