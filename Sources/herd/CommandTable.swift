@@ -20,6 +20,7 @@ enum HerdCommandTable {
         commands += DemoCommand.commands
         commands += VersionCommand.commands
         commands += DataCommands.commands
+        commands += BenchKernelsCommand.commands
         return commands
     }
 }

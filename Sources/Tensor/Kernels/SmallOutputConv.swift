@@ -35,14 +35,34 @@ enum SmallOutputConv {
         static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
     }
 
-    /// Runs `body` with the tile type fitting `g` (narrow tiles for rows of 32 pixels or less).
-    static func withTile(_ g: ConvGeometry, _ body: (any Tile.Type) -> Void) {
-        let narrow = g.outWidth <= 32
-        switch g.outChannels {
-        case 1: body(narrow ? Narrow1.self : Wide1.self)
-        case 2: body(narrow ? Narrow2.self : Wide2.self)
-        default: body(Three.self)
+    /// The tile types by name, so kernels can switch to a concrete (specialised) type.
+    enum TileKind: Sendable {
+        case wide1, narrow1, wide2, narrow2, three
+
+        /// The tile fitting `g` (narrow tiles for rows of 32 pixels or less).
+        init(_ g: ConvGeometry) {
+            let narrow = g.outWidth <= 32
+            switch g.outChannels {
+            case 1: self = narrow ? .narrow1 : .wide1
+            case 2: self = narrow ? .narrow2 : .wide2
+            default: self = .three
+            }
         }
+
+        var type: any Tile.Type {
+            switch self {
+            case .wide1: Wide1.self
+            case .narrow1: Narrow1.self
+            case .wide2: Wide2.self
+            case .narrow2: Narrow2.self
+            case .three: Three.self
+            }
+        }
+    }
+
+    /// Runs `body` with the tile fitting `g`.
+    static func withTile(_ g: ConvGeometry, _ body: (TileKind) -> Void) {
+        body(TileKind(g))
     }
 
     @inline(__always)
@@ -94,7 +114,7 @@ enum SmallOutputConv {
         bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
     ) {
         withTile(g) { tile in
-            let layout = PaddedLayout(g, tile: tile)
+            let layout = PaddedLayout(g, tile: tile.type)
             let outputs = g.outChannels
             let rowSums = outputs * layout.rowWidth
             let inputCount = g.batch * g.channels * layout.plane
@@ -118,11 +138,11 @@ enum SmallOutputConv {
                                    partial: sums.base + row * rowSums)
                     }
                     switch tile {
-                    case is Wide1.Type: run(Wide1.self)
-                    case is Narrow1.Type: run(Narrow1.self)
-                    case is Wide2.Type: run(Wide2.self)
-                    case is Narrow2.Type: run(Narrow2.self)
-                    default: run(Three.self)
+                    case .wide1: run(Wide1.self)
+                    case .narrow1: run(Narrow1.self)
+                    case .wide2: run(Wide2.self)
+                    case .narrow2: run(Narrow2.self)
+                    case .three: run(Three.self)
                     }
                 }
             }
@@ -217,7 +237,7 @@ enum SmallOutputConv {
         dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
         withTile(g) { tile in
-            let layout = PaddedLayout(g, tile: tile)
+            let layout = PaddedLayout(g, tile: tile.type)
             let outputs = g.outChannels
             let dyWidth = layout.rowWidth
             let dyPlane = g.outHeight * dyWidth
@@ -246,11 +266,11 @@ enum SmallOutputConv {
                                    into: sums.base + task * g.weightCount)
                     }
                     switch tile {
-                    case is Wide1.Type: run(Wide1.self)
-                    case is Narrow1.Type: run(Narrow1.self)
-                    case is Wide2.Type: run(Wide2.self)
-                    case is Narrow2.Type: run(Narrow2.self)
-                    default: run(Three.self)
+                    case .wide1: run(Wide1.self)
+                    case .narrow1: run(Narrow1.self)
+                    case .wide2: run(Wide2.self)
+                    case .narrow2: run(Narrow2.self)
+                    case .three: run(Three.self)
                     }
                 }
                 // Fixed-order reduction over the tasks.
