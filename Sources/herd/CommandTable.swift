@@ -21,6 +21,7 @@ enum HerdCommandTable {
         commands += VersionCommand.commands
         commands += DataCommands.commands
         commands += TrainCommands.commands
+        commands += BenchKernelsCommand.commands
         return commands
     }
 }

@@ -18,6 +18,9 @@ import Testing
         ConvCase(input: [1, 3, 4, 45], weight: [1, 3, 3, 3], stride: 1, padding: 1, bias: true),
         ConvCase(input: [2, 2, 5, 41], weight: [2, 2, 3, 3], stride: 1, padding: 0, bias: true),
         ConvCase(input: [1, 2, 6, 37], weight: [3, 2, 4, 4], stride: 1, padding: 2, bias: true),
+        // Unpadded rows exactly one register tile wide: the forward pass reads x in place.
+        ConvCase(input: [2, 2, 4, 34], weight: [3, 2, 3, 3], stride: 1, padding: 0, bias: true),
+        ConvCase(input: [1, 2, 3, 26], weight: [1, 2, 3, 3], stride: 1, padding: 0, bias: false),
     ]
 
     @Test("conv2d forward and gradients match a naive float64 convolution", arguments: convCases)
