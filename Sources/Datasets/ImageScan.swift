@@ -72,3 +72,13 @@ public enum ImageScan {
         }
     }
 }
+
+extension ImageFolder {
+    /// Checks this folder's images: the usable ones and a report of the others
+    /// (see ``ImageScan/scan(_:depth:minimumSize:progress:)``).
+    public func scan(depth: ImageScan.Depth = .decode, minimumSize: Int = 0,
+                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> ImageScan.Report
+    {
+        ImageScan.scan(files, depth: depth, minimumSize: minimumSize, progress: progress)
+    }
+}
