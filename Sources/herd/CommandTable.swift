@@ -19,6 +19,7 @@ enum HerdCommandTable {
         var commands: [Subcommand] = []
         commands += DemoCommand.commands
         commands += VersionCommand.commands
+        commands += ImageCommands.commands
         commands += DataCommands.commands
         commands += TrainCommands.commands
         commands += BenchKernelsCommand.commands
