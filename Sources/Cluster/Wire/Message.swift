@@ -152,7 +152,7 @@ public struct Welcome: Sendable, Equatable {
 }
 
 /// Why a peer was turned away (then the connection closes).
-public struct Refused: Sendable, Equatable {
+public struct Refused: Error, Sendable, Equatable {
     public var reason: String
     public init(reason: String) { self.reason = reason }
 }
