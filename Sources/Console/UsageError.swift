@@ -1,0 +1,24 @@
+/// A command line that does not fit its `CommandSpec`. Reported with a pointer
+/// to `--help` and exit code 2.
+public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownOption(String)
+    case missingValue(option: String)
+    case invalidValue(option: String, value: String, expected: String)
+    case missingArgument(String)
+    case unexpectedArgument(String)
+    case unknownCommand(String)
+    case flagTakesNoValue(String)
+
+    public var description: String {
+        switch self {
+        case .unknownOption(let name): return "unknown option '\(name)'"
+        case .missingValue(let option): return "option '--\(option)' needs a value"
+        case .invalidValue(let option, let value, let expected):
+            return "option '\(option)': '\(value)' is not \(expected)"
+        case .missingArgument(let name): return "missing argument \(name)"
+        case .unexpectedArgument(let value): return "unexpected argument '\(value)'"
+        case .unknownCommand(let name): return "unknown command '\(name)'"
+        case .flagTakesNoValue(let name): return "option '--\(name)' is a flag and takes no value"
+        }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Console
-
-@Test func moduleLinks() { #expect(Bool(true)) }
