@@ -18,6 +18,7 @@ enum HerdCommandTable {
     static var all: [Subcommand] {
         var commands: [Subcommand] = []
         commands += VersionCommand.commands
+        commands += BenchClusterCommands.commands
         return commands
     }
 }

@@ -12,16 +12,18 @@ import Synchronization
 /// itself is released when the object goes away, so it can never be reused
 /// under a thread still holding it.
 public final class Connection: Sendable, CustomStringConvertible {
-    private let fd: Int32
+    let fd: Int32
     /// Who the peer is, for logs ("worker 'pc2' (10.0.0.2:51234)" once known).
     public let peer: String
     /// The peer's numeric address.
     public let remote: HostPort
     private let sendLock = Mutex<Void>(())
-    private let receiveState: Mutex<FrameDecoder>
+    let receiveState: Mutex<FrameDecoder>
+    /// Largest payload accepted from this peer.
+    public let maxPayload: Int
     private let isClosed = Atomic<Bool>(false)
     private let sentBytes = Atomic<Int>(0)
-    private let receivedBytes = Atomic<Int>(0)
+    let receivedBytes = Atomic<Int>(0)
 
     /// Wraps a connected socket (takes ownership of `fd`).
     init(fd: Int32, remote: HostPort, peer: String? = nil, maxPayload: Int = Frame.defaultMaxPayload, sendTimeout: Double = 30) {
@@ -29,6 +31,7 @@ public final class Connection: Sendable, CustomStringConvertible {
         self.remote = remote
         self.peer = peer ?? remote.description
         self.receiveState = Mutex(FrameDecoder(maxPayload: maxPayload))
+        self.maxPayload = maxPayload
         SocketOptions.configure(fd)
         SocketOptions.setSendTimeout(fd, seconds: sendTimeout)
     }
@@ -205,7 +208,7 @@ public final class Connection: Sendable, CustomStringConvertible {
         }
     }
 
-    private func waitReadable(until deadline: Deadline, what: String) throws(TransportError) {
+    func waitReadable(until deadline: Deadline, what: String) throws(TransportError) {
         while true {
             if closed { throw .closed(peer: peer) }
             let left = deadline.remaining

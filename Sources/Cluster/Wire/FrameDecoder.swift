@@ -7,8 +7,8 @@
 /// then unusable and the connection must be closed.
 public struct FrameDecoder: Sendable {
     public let maxPayload: Int
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    fileprivate var buffer: [UInt8] = []
+    fileprivate var readIndex = 0
 
     public init(maxPayload: Int = Frame.defaultMaxPayload) { self.maxPayload = maxPayload }
 
@@ -57,10 +57,36 @@ public struct FrameDecoder: Sendable {
         UInt32(buffer[i]) | UInt32(buffer[i + 1]) << 8 | UInt32(buffer[i + 2]) << 16 | UInt32(buffer[i + 3]) << 24
     }
 
-    private mutating func compactIfWorthIt() {
+    fileprivate mutating func compactIfWorthIt() {
         if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {
             buffer.removeSubrange(0..<readIndex)
             readIndex = 0
         }
+    }
+}
+
+extension FrameDecoder {
+    /// The first `count` buffered bytes without consuming them, or nil when fewer are buffered.
+    func peek(_ count: Int) -> [UInt8]? {
+        guard bufferedCount >= count else { return nil }
+        return Array(buffer[readIndex..<(readIndex + count)])
+    }
+
+    /// Drops `count` buffered bytes (at most what is buffered).
+    mutating func skip(_ count: Int) {
+        readIndex += min(count, bufferedCount)
+        compactIfWorthIt()
+    }
+
+    /// Consumes up to `count` buffered bytes into `destination`; returns how many.
+    mutating func take(upTo count: Int, into destination: UnsafeMutableRawPointer) -> Int {
+        let n = min(count, bufferedCount)
+        guard n > 0 else { return 0 }
+        buffer.withUnsafeBytes { src in
+            if let base = src.baseAddress { destination.copyMemory(from: base + readIndex, byteCount: n) }
+        }
+        readIndex += n
+        compactIfWorthIt()
+        return n
     }
 }
