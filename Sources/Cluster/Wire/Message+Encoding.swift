@@ -34,13 +34,13 @@ extension Message {
             }
         case .fakes(let r), .pooled(let r):
             w = WireWriter(capacity: 32 + r.payloads.reduce(0) { $0 + 12 + $1.values.count * 4 })
-            w.write(r.step); w.write(r.seconds); w.write(UInt32(r.payloads.count))
+            w.write(r.step); w.write(r.generation); w.write(r.seconds); w.write(UInt32(r.payloads.count))
             for p in r.payloads { w.write(p.slot); w.writeFloats(p.values) }
         case .reduced(let r):
-            w.write(r.step); w.write(r.gradientCRC); w.writeFloats(r.losses); w.write(r.computeSeconds); w.write(r.reduceSeconds)
-        case .stepFailed(let f): w.write(f.step); w.write(f.reason)
+            w.write(r.step); w.write(r.generation); w.write(r.gradientCRC); w.writeFloats(r.losses); w.write(r.computeSeconds); w.write(r.reduceSeconds)
+        case .stepFailed(let f): w.write(f.step); w.write(f.generation); w.write(f.reason)
         case .commit(let step): w.write(step)
-        case .abort(let a): w.write(a.step); w.write(a.reason)
+        case .abort(let a): w.write(a.step); w.write(a.generation); w.write(a.reason)
         case .parameterChecksum(let c): w.write(c.step); w.write(c.crc)
         case .ringChunk(let c):
             w = WireWriter(capacity: 24 + c.values.count * 4)
@@ -129,6 +129,7 @@ extension Message {
                                       ringGeneration: generation, ring: ring, slots: slots))
         case .fakes, .pooled:
             let step = try r.int("\(kind).step", in: count)
+            let generation = try r.int("\(kind).generation", in: count)
             let seconds = try r.double("\(kind).seconds")
             let n = try r.recordCount("\(kind).payloads", minimumSize: 12)
             var payloads: [SlotPayload] = []
@@ -136,16 +137,16 @@ extension Message {
                 payloads.append(SlotPayload(slot: try r.int("\(kind).payloads[\(i)].slot", in: count),
                                             values: try r.floats("\(kind).payloads[\(i)].values")))
             }
-            let results = SlotResults(step: step, payloads: payloads, seconds: seconds)
+            let results = SlotResults(step: step, generation: generation, payloads: payloads, seconds: seconds)
             self = kind == .fakes ? .fakes(results) : .pooled(results)
         case .reduced:
-            self = .reduced(Reduced(step: try r.int("reduced.step", in: count), gradientCRC: try r.u32("reduced.gradientCRC"),
+            self = .reduced(Reduced(step: try r.int("reduced.step", in: count), generation: try r.int("reduced.generation", in: count), gradientCRC: try r.u32("reduced.gradientCRC"),
                                     losses: try r.floats("reduced.losses"), computeSeconds: try r.double("reduced.computeSeconds"),
                                     reduceSeconds: try r.double("reduced.reduceSeconds")))
         case .stepFailed:
-            self = .stepFailed(StepFailed(step: try r.int("stepFailed.step", in: count), reason: try r.string("stepFailed.reason", maxBytes: 4096)))
+            self = .stepFailed(StepFailed(step: try r.int("stepFailed.step", in: count), generation: try r.int("stepFailed.generation", in: count), reason: try r.string("stepFailed.reason", maxBytes: 4096)))
         case .commit: self = .commit(try r.int("commit.step", in: count))
-        case .abort: self = .abort(Abort(step: try r.int("abort.step", in: count), reason: try r.string("abort.reason", maxBytes: 4096)))
+        case .abort: self = .abort(Abort(step: try r.int("abort.step", in: count), generation: try r.int("abort.generation", in: count), reason: try r.string("abort.reason", maxBytes: 4096)))
         case .parameterChecksum:
             self = .parameterChecksum(ParameterChecksum(step: try r.int("parameterChecksum.step", in: count), crc: try r.u32("parameterChecksum.crc")))
         case .ringChunk:

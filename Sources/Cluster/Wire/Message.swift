@@ -250,25 +250,28 @@ public struct SlotPayload: Sendable, Equatable {
 /// The payloads of a step's slots.
 public struct SlotResults: Sendable, Equatable {
     public var step: Int
+    /// The attempt (`StepPlan.ringGeneration`) these belong to.
+    public var generation: Int
     public var payloads: [SlotPayload]
     /// Seconds the sender spent computing them (speed measurement).
     public var seconds: Double
-    public init(step: Int, payloads: [SlotPayload], seconds: Double = 0) {
-        self.step = step; self.payloads = payloads; self.seconds = seconds
+    public init(step: Int, generation: Int = 0, payloads: [SlotPayload], seconds: Double = 0) {
+        self.step = step; self.generation = generation; self.payloads = payloads; self.seconds = seconds
     }
 }
 
 /// A worker finished its share and the all-reduce.
 public struct Reduced: Sendable, Equatable {
     public var step: Int
+    public var generation: Int
     /// CRC32 of the all-reduced gradient: equal on every replica, or the step is dropped.
     public var gradientCRC: UInt32
     /// This worker's share of each loss term (already divided by the global batch).
     public var losses: [Float]
     public var computeSeconds: Double
     public var reduceSeconds: Double
-    public init(step: Int, gradientCRC: UInt32, losses: [Float], computeSeconds: Double, reduceSeconds: Double) {
-        self.step = step; self.gradientCRC = gradientCRC; self.losses = losses
+    public init(step: Int, generation: Int, gradientCRC: UInt32, losses: [Float], computeSeconds: Double, reduceSeconds: Double) {
+        self.step = step; self.generation = generation; self.gradientCRC = gradientCRC; self.losses = losses
         self.computeSeconds = computeSeconds; self.reduceSeconds = reduceSeconds
     }
 }
@@ -276,15 +279,17 @@ public struct Reduced: Sendable, Equatable {
 /// A worker could not finish a step (ring link broke, bad data...).
 public struct StepFailed: Sendable, Equatable {
     public var step: Int
+    public var generation: Int
     public var reason: String
-    public init(step: Int, reason: String) { self.step = step; self.reason = reason }
+    public init(step: Int, generation: Int, reason: String) { self.step = step; self.generation = generation; self.reason = reason }
 }
 
 /// The coordinator drops a step everywhere.
 public struct Abort: Sendable, Equatable {
     public var step: Int
+    public var generation: Int
     public var reason: String
-    public init(step: Int, reason: String) { self.step = step; self.reason = reason }
+    public init(step: Int, generation: Int, reason: String) { self.step = step; self.generation = generation; self.reason = reason }
 }
 
 /// A replica's parameter checksum after committing `step`.
