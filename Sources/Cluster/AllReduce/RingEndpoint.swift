@@ -55,7 +55,8 @@ public final class RingEndpoint: Sendable {
 
     /// The links for `generation` of `ring`, opening them if needed: we connect to our
     /// successor and wait for our predecessor to connect to us, within `timeout` seconds.
-    public func links(generation: Int, ring: [RingMember], timeout: Double) throws(TransportError) -> RingLinks {
+    public func links(generation: Int, ring: [RingMember], timeout: Double,
+                      cancelled: () -> Bool = { false }) throws(TransportError) -> RingLinks {
         let me = ownID.get()
         if let links = current.get(), links.generation == generation, !links.broken { return links }
         closeLinks()
@@ -88,7 +89,7 @@ public final class RingEndpoint: Sendable {
             case .failure(let error):
                 // A refusal (wrong token) will not get better by retrying.
                 if case .refused = error { throw error }
-                if deadline.remaining <= 0 { throw error }
+                if deadline.remaining <= 0 || cancelled() { throw error }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
@@ -103,7 +104,7 @@ public final class RingEndpoint: Sendable {
                 current.set(links)
                 return links
             }
-            if deadline.remaining <= 0 {
+            if deadline.remaining <= 0 || cancelled() {
                 next.close()
                 throw .timedOut(peer: "worker \(predecessor.workerID) (\(predecessor.host):\(predecessor.port))",
                                 waitingFor: "ring link of generation \(generation)", seconds: timeout)

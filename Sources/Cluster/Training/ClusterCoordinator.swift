@@ -280,12 +280,25 @@ public final class ClusterCoordinator {
         }
     }
 
+    /// Compares replicas' parameter checksums for a step. A replica that disagrees with the
+    /// majority (ties: with the lowest id) is an error: it is dropped and resynchronised
+    /// from the others when it reconnects; the run goes on with the agreeing replicas.
     private func recordChecksum(_ c: ParameterChecksum, from id: Int) throws(ClusterError) {
+        guard c.step <= committedStep else { return drop(id, "sent a checksum for step \(c.step), beyond the committed step \(committedStep)") }
         checksums[c.step, default: [:]][id] = c.crc
-        let values = Set(checksums[c.step, default: [:]].values)
-        if values.count > 1 {
-            let detail = checksums[c.step, default: [:]].map { "\(members[$0.key]?.name ?? "#\($0.key)"): \(String($0.value, radix: 16))" }
-            throw .divergence("parameter checksums differ after step \(c.step): \(detail.sorted().joined(separator: ", "))")
+        let byID = checksums[c.step, default: [:]]
+        if Set(byID.values).count > 1 {
+            var votes: [UInt32: Int] = [:]
+            for v in byID.values { votes[v, default: 0] += 1 }
+            let best = votes.values.max() ?? 0
+            let winners = votes.filter { $0.value == best }.keys
+            let reference = byID.filter { winners.contains($0.value) }.min { $0.key < $1.key }?.value ?? c.crc
+            for (member, crc) in byID where crc != reference {
+                let name = members[member]?.name ?? "#\(member)"
+                event("ERROR: \(name)'s parameters differ from the other replicas after step \(c.step) (crc32 \(String(crc, radix: 16)) vs \(String(reference, radix: 16))); dropping it")
+                checksums[c.step]?[member] = nil
+                drop(member, "parameter checksum mismatch")
+            }
         }
         for step in checksums.keys where step < committedStep - 100 { checksums[step] = nil }
     }

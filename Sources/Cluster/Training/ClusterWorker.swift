@@ -304,7 +304,7 @@ public final class ClusterWorker {
         // All-reduce [G ‖ D] among the ring.
         let reduceStart = Date()
         let reduceResult: Result<UInt32, TransportError> = Result { () throws(TransportError) -> UInt32 in
-            let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10)
+            let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: isAborted)
             let r: Result<UInt32, TransportError> = model.withGradients { buffer in
                 Result { () throws(TransportError) -> UInt32 in
                     _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
