@@ -6,24 +6,32 @@
 public struct RunConfig: Sendable, Equatable, Codable {
     /// Run name: checkpoints go to `<checkpoints.directory>/<name>/`.
     public var name: String = "horse2zebra"
+    /// `data:` — the dataset and its augmentation.
     public var data = DataConfig()
+    /// `model:` — network sizes.
     public var model = ModelConfig()
+    /// `training:` — optimisation and schedule.
     public var training = TrainingConfig()
+    /// `validation:` — per-epoch validation images.
     public var validation = ValidationConfig()
+    /// `checkpoint:` — where and how often state is saved.
     public var checkpoint = CheckpointConfig()
+    /// `cluster:` — coordinator address, token and liveness.
     public var cluster = ClusterSection()
+    /// `dashboard:` — the live HTTP dashboard.
     public var dashboard = DashboardSection()
 
     public init() {}
 }
 
-/// Where the unpaired images come from.
+/// Where the unpaired images come from (`data:` in `cluster.yaml`).
 public struct DataConfig: Sendable, Equatable, Codable {
     /// Dataset root in the CycleGAN layout: `ROOT/{trainA,trainB,testA,testB}`.
     public var root: String = "datasets/horse2zebra"
-    /// Images are resized (bicubic) so that they are `loadSize` x `loadSize` ...
+    /// Images are resized (bicubic) so that they are `loadSize` x `loadSize` pixels ...
     public var loadSize: Int = 286
-    /// ... then randomly cropped to `cropSize` x `cropSize`.
+    /// ... then randomly cropped to `cropSize` x `cropSize` pixels (a multiple of 4,
+    /// at least `RunConfig.minimumCropSize`, at most `loadSize`).
     public var cropSize: Int = 256
     /// Random horizontal flips.
     public var flip: Bool = true
@@ -51,10 +59,17 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     public var nEpochs: Int = 100
     /// Epochs over which the learning rate decays linearly to zero.
     public var nEpochsDecay: Int = 100
+    /// Adam learning rate of both optimisers (generators, discriminators) during
+    /// the first `nEpochs` epochs; it then decays linearly to 0.
     public var lr: Double = 2e-4
+    /// Adam's first-moment decay.
     public var beta1: Double = 0.5
+    /// Adam's second-moment decay.
     public var beta2: Double = 0.999
+    /// Weight of the cycle-consistency L1 losses (the paper's lambda).
     public var lambdaCycle: Double = 10
+    /// Weight of the identity L1 losses, relative to `lambdaCycle`
+    /// (identity loss = L1 * lambdaCycle * lambdaIdentity; 0 disables it).
     public var lambdaIdentity: Double = 0.5
     /// Image pool capacity per fake domain (0 disables the pool).
     public var poolSize: Int = 50
@@ -90,7 +105,7 @@ public struct CheckpointConfig: Sendable, Equatable, Codable {
 
 /// The coordinator and its workers.
 public struct ClusterSection: Sendable, Equatable, Codable {
-    /// Where the coordinator listens for workers, `HOST:PORT`.
+    /// Where the coordinator listens for workers, `HOST:PORT` (see `HostPort`).
     public var listen: String = "0.0.0.0:7070"
     /// File holding the shared cluster token (else the `HERD_TOKEN` environment variable).
     public var tokenFile: String = "herd.token"
@@ -98,14 +113,16 @@ public struct ClusterSection: Sendable, Equatable, Codable {
     public var minWorkers: Int = 1
     /// Heartbeat interval in seconds; a peer silent for 5 intervals (at most 5 s) is dead.
     public var heartbeatSeconds: Double = 1
-    /// Replicas compare parameter checksums every N steps.
+    /// Replicas compare parameter checksums every N steps (at least 1).
     public var checksumEverySteps: Int = 10
     public init() {}
 }
 
 /// The live dashboard (HTTP).
 public struct DashboardSection: Sendable, Equatable, Codable {
-    /// `HOST:PORT`, or empty to disable. Non-loopback hosts must be set explicitly.
+    /// `HOST:PORT`, or empty to disable. Non-loopback hosts must be set explicitly:
+    /// the dashboard refuses to bind one unless `cluster.yaml` names
+    /// `dashboard.listen` (see `ConfigDocument.names(_:)`).
     public var listen: String = "127.0.0.1:8080"
     public init() {}
 }

@@ -1,4 +1,5 @@
 import Cluster
+import Config
 import Console
 import Foundation
 
@@ -34,7 +35,7 @@ enum BenchClusterCommands {
         let linkGbit = try args.double("link-gbit")
         let token: ClusterToken
         if args.string("token-file") != nil || ProcessInfo.processInfo.environment["HERD_TOKEN"] != nil {
-            token = try ClusterToken.load(file: args.string("token-file"))
+            token = try ClusterToken.load(file: args.string("token-file") ?? "", environment: ProcessInfo.processInfo.environment)
         } else {
             token = try ClusterToken("herd-allreduce-benchmark")
         }

@@ -18,6 +18,8 @@ enum HerdCommandTable {
     static var all: [Subcommand] {
         var commands: [Subcommand] = []
         commands += VersionCommand.commands
+        commands += DataCommands.commands
+        commands += TrainCommands.commands
         commands += BenchClusterCommands.commands
         return commands
     }

@@ -178,8 +178,11 @@ final class ToyRun: RunModel, @unchecked Sendable {
     func blobs(epoch: Int, index: Int) throws -> [Blob] { [Blob(bytes: Toy.image(Toy.imageID(epoch: epoch, index: index)))] }
     func initialState() throws -> ReplicaState { ToyReplica.initialState() }
     func exchange(_ fakes: [[Float]]) throws -> [[Float]] { fakes.map { pool.query($0) } }
-    func exchangeSnapshot() -> [UInt8] { Array((try? JSONEncoder().encode(pool)) ?? Data()) }
-    func restoreExchange(_ snapshot: [UInt8]) throws { pool = try JSONDecoder().decode(ToyPool.self, from: Data(snapshot)) }
+    func exchangeSnapshot() -> any Sendable { pool }
+    func restoreExchange(_ snapshot: any Sendable) throws {
+        guard let p = snapshot as? ToyPool else { throw BenchmarkError("not a toy pool snapshot") }
+        pool = p
+    }
 
     struct Checkpoint: Codable { var step: Int; var optimizerSteps: [Int]; var values: [Float]; var pool: ToyPool }
     func saveCheckpoint(_ state: ReplicaState) throws -> String {

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Testing
 @testable import Cluster
@@ -23,15 +24,6 @@ func withServer<R: Sendable>(_ server: @escaping @Sendable (Connection) -> R, cl
 }
 
 @Suite struct TransportTests {
-    @Test func hostPortParsesIPv4NamesAndBracketedIPv6() throws {
-        #expect(try HostPort(parsing: "10.0.0.1:7070") == HostPort(host: "10.0.0.1", port: 7070))
-        #expect(try HostPort(parsing: "gpu-box:1") == HostPort(host: "gpu-box", port: 1))
-        #expect(try HostPort(parsing: "[::1]:7070") == HostPort(host: "::1", port: 7070))
-        #expect(throws: TransportError.self) { try HostPort(parsing: "10.0.0.1") }
-        #expect(throws: TransportError.self) { try HostPort(parsing: "host:99999") }
-        #expect(throws: TransportError.self) { try HostPort(parsing: ":80") }
-    }
-
     @Test func messagesCrossARealSocketIntact() throws {
         let messages = sampleMessages()
         let got = try withServer({ c in
@@ -182,14 +174,35 @@ func withServer<R: Sendable>(_ server: @escaping @Sendable (Connection) -> R, cl
         })
     }
 
-    @Test func tokenLoadsFromFileOrEnvironmentAndRejectsShortOnes() throws {
-        let path = NSTemporaryDirectory() + "herd-token-\(UInt32.random(in: 0...UInt32.max))"
-        try "  secret-token-value\n".write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try ClusterToken.load(file: path, environment: [:]).bytes == Array("secret-token-value".utf8))
-        #expect(try ClusterToken.load(file: nil, environment: ["HERD_TOKEN": "env-token-123"]).bytes == Array("env-token-123".utf8))
-        #expect(throws: TokenError.self) { try ClusterToken.load(file: nil, environment: [:]) }
-        #expect(throws: TokenError.self) { try ClusterToken("short") }
-        #expect(!testToken().description.contains("test-cluster"))
+    @Test func handshakeKeyIsTheTokenAndTheTokenNeverAppearsOnTheWire() throws {
+        let token = testToken()
+        let secret = Array(token.value.utf8)
+        let captured = LockedBox<[UInt8]>([])
+        _ = try withServer({ c -> Bool in
+            let ok = (try? Handshake.server(c, token: token) { _ in .success(Welcome(workerID: 1, runName: "r")) }) != nil
+            return ok
+        }, client: { address in
+            let c = try Connection.connect(to: address, timeout: 5)
+            _ = try Handshake.client(c, token: token, hello: hello())
+            captured.set([])
+        })
+        // The proofs are HMACs over fresh nonces: recompute one and check the token bytes are the key.
+        let nonceC = [UInt8](repeating: 1, count: 32), nonceS = [UInt8](repeating: 2, count: 32)
+        #expect(Handshake.serverProof(token: token, clientNonce: nonceC, serverNonce: nonceS)
+                == HMACSHA256.mac(key: secret, message: Array("herd-server-1".utf8) + nonceC + nonceS))
+        #expect(Handshake.serverProof(token: token, clientNonce: nonceC, serverNonce: nonceS)
+                != Handshake.clientProof(token: token, clientNonce: nonceS, serverNonce: nonceC))
+        // No message of the handshake carries the token.
+        for m in [Message.hello(Hello(role: .worker, name: "w", nonce: nonceC)),
+                  .challenge(Challenge(nonce: nonceS, proof: Handshake.serverProof(token: token, clientNonce: nonceC, serverNonce: nonceS))),
+                  .proof(Proof(proof: Handshake.clientProof(token: token, clientNonce: nonceC, serverNonce: nonceS)))] {
+            let bytes = m.frame().encoded()
+            #expect(!contains(bytes, secret))
+        }
+    }
+
+    func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
     }
 }

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// Measures ring all-reduce over real TCP, either with every replica on a

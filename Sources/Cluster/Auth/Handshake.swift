@@ -1,3 +1,4 @@
+import Config
 /// Version check and mutual challenge-response authentication, run before
 /// anything else on every connection (worker → coordinator and worker → worker).
 ///
@@ -17,11 +18,11 @@ public enum Handshake {
     public static let defaultTimeout: Double = 5
 
     static func serverProof(token: ClusterToken, clientNonce: [UInt8], serverNonce: [UInt8]) -> [UInt8] {
-        HMACSHA256.mac(key: token.bytes, message: Array("herd-server-1".utf8) + clientNonce + serverNonce)
+        HMACSHA256.mac(key: token.keyBytes, message: Array("herd-server-1".utf8) + clientNonce + serverNonce)
     }
 
     static func clientProof(token: ClusterToken, clientNonce: [UInt8], serverNonce: [UInt8]) -> [UInt8] {
-        HMACSHA256.mac(key: token.bytes, message: Array("herd-client-1".utf8) + serverNonce + clientNonce)
+        HMACSHA256.mac(key: token.keyBytes, message: Array("herd-client-1".utf8) + serverNonce + clientNonce)
     }
 
     /// 32 bytes from the system's secure generator.

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// The coordinator of a data-parallel run: admits workers, plans every step,
@@ -27,7 +28,7 @@ public final class ClusterCoordinator {
     var committedStep = 0
     /// The coordinator's copy of the replica state (from init, a checkpoint or a replica) and the pools at that step.
     var stateCopy: ReplicaState
-    var poolsAtStateCopy: [UInt8]
+    var poolsAtStateCopy: any Sendable
     var stateRequest: (memberID: Int, assembler: StateTransfer.Assembler?)?
     var inFlight: StepInFlight?
     var generation = 0
@@ -76,7 +77,7 @@ public final class ClusterCoordinator {
         var fakes: [Int: [Float]] = [:]
         var fakeSeconds: [Int: Double] = [:]
         var pooledSent = false
-        var poolsBefore: [UInt8]
+        var poolsBefore: any Sendable
         var reduced: [Int: Reduced] = [:]
         var startedAt = Date()
     }

@@ -1,7 +1,9 @@
+import Config
+
 /// Why a coordinator or worker stopped.
 public enum ClusterError: Error, CustomStringConvertible, Sendable {
     case transport(TransportError)
-    case token(TokenError)
+    case token(ClusterTokenError)
     /// The model (data, checkpoint, numeric step) failed.
     case model(String)
     /// Replicas' parameters or reduced gradients differ: the run cannot continue safely.

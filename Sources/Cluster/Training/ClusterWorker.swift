@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// How a worker runs (`worker --coordinator HOST:PORT [--name N] [--threads N]`).

@@ -1,3 +1,4 @@
+import Config
 /// How a coordinator runs (from `cluster.yaml`'s `cluster` and `checkpoint` sections and the command line).
 public struct CoordinatorOptions: Sendable {
     public var runName: String

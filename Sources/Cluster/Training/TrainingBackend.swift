@@ -75,8 +75,8 @@ public protocol RunModel: AnyObject {
     /// Runs the pools on one step's fakes in global slot order.
     func exchange(_ fakes: [[Float]]) throws -> [[Float]]
     /// The pools' state (to undo a dropped step) and its restoration.
-    func exchangeSnapshot() -> [UInt8]
-    func restoreExchange(_ snapshot: [UInt8]) throws
+    func exchangeSnapshot() -> any Sendable
+    func restoreExchange(_ snapshot: any Sendable) throws
     /// Writes a checkpoint (atomically) of `state` and the current pools; returns its path.
     func saveCheckpoint(_ state: ReplicaState) throws -> String
     /// The newest checkpoint's state, with the pools restored, or nil when there is none.

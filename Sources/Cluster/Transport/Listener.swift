@@ -1,3 +1,4 @@
+import Config
 #if canImport(Glibc)
 import Glibc
 #endif

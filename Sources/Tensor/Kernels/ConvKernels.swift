@@ -1,0 +1,127 @@
+/// The three convolution passes as GEMMs over implicit im2col matrices. Per sample n, with
+/// `P = outHeight*outWidth`, `K = channels*kernelHeight*kernelWidth`, W seen as `[O, K]`:
+/// - forward:       `y[n] (O x P) = W (O x K) · col(x[n]) (K x P)` (+ bias)
+/// - input grad:    `dx[n] = col2im(W^T (K x O) · dy[n] (O x P))`, in column chunks
+/// - weight grad:   `dW (O x K) += dy[n] (O x P) · col(x[n])^T (P x K)`, or its transpose when
+///                  that puts the larger dimensions in the GEMM's M and N.
+/// A transposed convolution runs the same passes with forward and input grad swapped.
+enum ConvKernels {
+    /// Floats of column buffer the input-grad pass works through at a time.
+    static let columnChunkFloats = 1 << 20
+
+    /// `y = conv(x, w) + bias`; y `[N, O, OH, OW]` is overwritten.
+    static func forward(
+        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
+        bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
+    ) {
+        let xs = SharedPointer(x), ys = SharedPointer(y)
+        if let bias {
+            fillChannels(y, value: bias, batch: g.batch, channels: g.outChannels, plane: g.pixels)
+        }
+        let w = DenseMatrix(base: weight, rowStride: g.patch, columnStride: 1)
+        let hasBias = bias != nil
+        GEMM.multiplyBatched(
+            batch: g.batch, m: g.outChannels, n: g.pixels, k: g.patch,
+            a: { _ in w },
+            b: { n in Im2ColMatrix(image: xs.base + n * g.inputSize, geometry: g) },
+            c: { n in ys.base + n * g.outputSize },
+            ldc: g.pixels, accumulate: { _ in hasBias })
+    }
+
+    /// `dx = conv^T(dy, w)`: the gradient of `forward` with respect to x; dx `[N, C, H, W]` is
+    /// overwritten (also the forward pass of a transposed convolution).
+    static func backwardData(
+        _ g: ConvGeometry, dy: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
+        dx: UnsafeMutablePointer<Float>
+    ) {
+        dx.update(repeating: 0, count: g.batch * g.inputSize)
+        let chunk = Swift.min(g.pixels, Swift.max(GEMM.nr, columnChunkFloats / Swift.max(g.patch, 1) / GEMM.nr * GEMM.nr))
+        let wT = DenseMatrix(base: weight, rowStride: 1, columnStride: g.patch)
+        let kernelArea = g.kernelHeight * g.kernelWidth
+        let pool = ThreadPool.shared
+        ScratchPool.with(count: g.patch * chunk) { columns in
+            let cols = SharedPointer(columns)
+            for n in 0..<g.batch {
+                let image = Im2ColMatrix(image: dx + n * g.inputSize, geometry: g)
+                var start = 0
+                while start < g.pixels {
+                    let width = Swift.min(chunk, g.pixels - start)
+                    let gradient = DenseMatrix(base: dy + n * g.outputSize + start, rowStride: g.pixels, columnStride: 1)
+                    GEMM.multiply(m: g.patch, n: width, k: g.outChannels, a: wT, b: gradient, c: columns, ldc: width, accumulate: false, pool: pool)
+                    let first = start
+                    pool.parallelFor(g.channels) { c in
+                        for row in (c * kernelArea)..<((c + 1) * kernelArea) {
+                            image.accumulateRow(row, columns: first, count: width, from: cols.base + row * width, stride: 1)
+                        }
+                    }
+                    start += width
+                }
+            }
+        }
+    }
+
+    /// `dW (+)= sum_n dy[n] · col(x[n])^T`; dW `[O, C, KH, KW]`, overwritten unless `accumulate`.
+    static func backwardWeight(
+        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
+        dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        let xs = SharedPointer(x), dys = SharedPointer(dy), dws = SharedPointer(dWeight)
+        // Cost of a GEMM tile grid: rows cost what they are (small-row kernels), columns are
+        // padded to whole 16-wide vectors.
+        func cost(_ m: Int, _ n: Int) -> Int { Swift.max(m, 2) * ((n + GEMM.nr - 1) / GEMM.nr * GEMM.nr) }
+        if cost(g.outChannels, g.patch) <= cost(g.patch, g.outChannels) {
+            GEMM.multiplyBatched(
+                batch: g.batch, m: g.outChannels, n: g.patch, k: g.pixels,
+                a: { n in DenseMatrix(base: dys.base + n * g.outputSize, rowStride: g.pixels, columnStride: 1) },
+                b: { n in TransposedMatrix(base: Im2ColMatrix(image: xs.base + n * g.inputSize, geometry: g)) },
+                c: { _ in dws.base }, ldc: g.patch, accumulate: { n in accumulate || n > 0 })
+        } else {
+            ScratchPool.with(count: g.weightCount) { transposed in
+                let ts = SharedPointer(transposed)
+                GEMM.multiplyBatched(
+                    batch: g.batch, m: g.patch, n: g.outChannels, k: g.pixels,
+                    a: { n in Im2ColMatrix(image: xs.base + n * g.inputSize, geometry: g) },
+                    b: { n in DenseMatrix(base: dys.base + n * g.outputSize, rowStride: 1, columnStride: g.pixels) },
+                    c: { _ in ts.base }, ldc: g.outChannels, accumulate: { n in n > 0 })
+                for o in 0..<g.outChannels {
+                    let row = dWeight + o * g.patch
+                    if accumulate {
+                        for k in 0..<g.patch { row[k] += transposed[k * g.outChannels + o] }
+                    } else {
+                        for k in 0..<g.patch { row[k] = transposed[k * g.outChannels + o] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `db[o] = sum over n and pixels of dy[n, o, :]`, summed in Double.
+    static func biasGradient(dy: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int, into db: UnsafeMutablePointer<Float>) {
+        let dys = SharedPointer(dy), out = SharedPointer(db)
+        ThreadPool.shared.parallelFor(channels) { o in
+            var total = 0.0
+            for n in 0..<batch {
+                total += Elementwise.sumDouble(dys.base + (n * channels + o) * plane, count: plane)
+            }
+            out.base[o] = Float(total)
+        }
+    }
+
+    /// `y[n, c, :] = value[c]`.
+    static func fillChannels(_ y: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
+        let ys = SharedPointer(y), vs = SharedPointer(value)
+        ThreadPool.shared.parallelFor(batch * channels) { index in
+            (ys.base + index * plane).update(repeating: vs.base[index % channels], count: plane)
+        }
+    }
+
+    /// `y[n, c, :] += value[c]`.
+    static func addChannels(_ y: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
+        let ys = SharedPointer(y), vs = SharedPointer(value)
+        ThreadPool.shared.parallelFor(batch * channels) { index in
+            let v = vs.base[index % channels]
+            let p = ys.base + index * plane
+            for i in 0..<plane { p[i] += v }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// A logical row-major matrix the GEMM packs its operands from. Implementations read from wherever
+/// the data really lives (a dense buffer with any strides, or an image seen as im2col columns), so
+/// no operand has to be materialised in GEMM order.
+protocol MatrixSource: Sendable {
+    /// True when copying along a row (consecutive columns) is the cheap direction.
+    var prefersRowCopies: Bool { get }
+    /// Writes `count` elements of row `row`, columns `start...`, to `dst[0], dst[stride], ...`.
+    func copyRow(_ row: Int, columns start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int)
+    /// Writes `count` elements of column `column`, rows `start...`, to `dst[0], dst[stride], ...`.
+    func copyColumn(_ column: Int, rows start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int)
+}
+
+/// Copies `count` floats between strided locations.
+@inline(__always)
+func stridedCopy(
+    from src: UnsafePointer<Float>, stride srcStride: Int,
+    to dst: UnsafeMutablePointer<Float>, stride dstStride: Int, count: Int
+) {
+    if srcStride == 1 && dstStride == 1 {
+        dst.update(from: src, count: count)
+    } else if dstStride == 1 {
+        for t in 0..<count { dst[t] = src[t &* srcStride] }
+    } else if srcStride == 1 {
+        for t in 0..<count { dst[t &* dstStride] = src[t] }
+    } else {
+        for t in 0..<count { dst[t &* dstStride] = src[t &* srcStride] }
+    }
+}
+
+/// A dense matrix with arbitrary row and column strides (covers transposed views).
+struct DenseMatrix: MatrixSource, @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    let rowStride: Int
+    let columnStride: Int
+
+    var prefersRowCopies: Bool { columnStride <= rowStride }
+
+    func copyRow(_ row: Int, columns start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int) {
+        stridedCopy(from: base + row * rowStride + start * columnStride, stride: columnStride, to: dst, stride: stride, count: count)
+    }
+
+    func copyColumn(_ column: Int, rows start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int) {
+        stridedCopy(from: base + start * rowStride + column * columnStride, stride: rowStride, to: dst, stride: stride, count: count)
+    }
+}
+
+/// The transpose of another source.
+struct TransposedMatrix<Base: MatrixSource>: MatrixSource {
+    let base: Base
+
+    var prefersRowCopies: Bool { !base.prefersRowCopies }
+
+    func copyRow(_ row: Int, columns start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int) {
+        base.copyColumn(row, rows: start, count: count, to: dst, stride: stride)
+    }
+
+    func copyColumn(_ column: Int, rows start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int) {
+        base.copyRow(column, columns: start, count: count, to: dst, stride: stride)
+    }
+}

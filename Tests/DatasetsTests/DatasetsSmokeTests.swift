@@ -1,4 +1,0 @@
-import Testing
-@testable import Datasets
-
-@Test func moduleLinks() { #expect(Bool(true)) }

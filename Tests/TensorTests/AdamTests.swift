@@ -1,0 +1,43 @@
+import Testing
+@testable import Tensor
+
+@Suite struct AdamTests {
+    @Test("three Adam steps match hand-computed values, with a zero gradient and a sign change")
+    func threeStepsMatchHandComputedValues() {
+        // Parameter 0: steady positive gradient; 1: always zero; 2: gradient flips sign after step 1.
+        // Expected values computed by hand (float64) from PyTorch's update rule, lr 0.01, betas 0.5/0.999.
+        var adam = Adam(parameterCount: 3, beta1: 0.5, beta2: 0.999, eps: 1e-8)
+        var parameters: [Float] = [1.0, -0.5, 0.25]
+        let gradients: [[Float]] = [[0.1, 0, -0.2], [0.1, 0, 0.3], [-0.05, 0, 0.3]]
+        let expected: [[Double]] = [
+            [0.990000001, -0.5, 0.260000000],
+            [0.980000002, -0.5, 0.254770739],
+            [0.978350155, -0.5, 0.246331139],
+        ]
+        let expectedM: [Double] = [0.0125, 0, 0.2]
+        let expectedV: [Double] = [2.247001e-05, 0, 0.00021983004]
+        for step in 0..<3 {
+            parameters.withUnsafeMutableBufferPointer { p in
+                gradients[step].withUnsafeBufferPointer { g in adam.update(parameters: p, gradients: g, lr: 0.01) }
+            }
+            expectClose(parameters, expected[step], tolerance: 2e-7, "parameters after step \(step + 1)")
+        }
+        #expect(adam.step == 3)
+        expectClose(adam.m, expectedM, tolerance: 1e-6, "first moments")
+        expectClose(adam.v.map { $0 * 1000 }, expectedV.map { $0 * 1000 }, tolerance: 1e-5, "second moments")
+        #expect(parameters[1] == -0.5, "a parameter whose gradient is always zero never moves")
+    }
+
+    @Test func updatesAreBitwiseReproducible() {
+        func run() -> [Float] {
+            var adam = Adam(parameterCount: 100)
+            var p = randomValues(100, seed: 71)
+            for step in 0..<5 {
+                let g = randomValues(100, seed: 72 + UInt64(step))
+                p.withUnsafeMutableBufferPointer { pp in g.withUnsafeBufferPointer { adam.update(parameters: pp, gradients: $0, lr: 2e-4) } }
+            }
+            return p
+        }
+        #expect(run() == run())
+    }
+}
