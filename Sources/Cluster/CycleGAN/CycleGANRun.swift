@@ -116,8 +116,8 @@ public final class CycleGANRun: RunModel {
         let allowed = Set(try validationItems(epoch: epoch).map(\.item.name))
         for r in results where allowed.contains(r.name) {
             let path = directory + "/" + r.name + ".png"
-            try Data(r.png).write(to: URL(fileURLWithPath: path + ".tmp"), options: .atomic)
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: path + ".tmp"))
+            // Data.write(.atomic) writes a temporary file and renames it over the target.
+            try Data(r.png).write(to: URL(fileURLWithPath: path), options: .atomic)
         }
         try ValidationGallery.writeIndex(validationDirectory: validationDirectory)
         return directory
