@@ -23,6 +23,7 @@ enum HerdCommandTable {
         commands += DataCommands.commands
         commands += TrainCommands.commands
         commands += BenchKernelsCommand.commands
+        commands += BenchClusterCommands.commands
         return commands
     }
 }
