@@ -18,6 +18,7 @@ enum HerdCommandTable {
     static var all: [Subcommand] {
         var commands: [Subcommand] = []
         commands += DemoCommand.commands
+        commands += ClusterCommands.commands
         commands += VersionCommand.commands
         commands += ImageCommands.commands
         commands += DataCommands.commands
