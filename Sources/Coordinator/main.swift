@@ -22,7 +22,11 @@ let spec = CommandSpec(
     examples: ["coordinator --config cluster.yaml", "coordinator --config cluster.yaml --resume"])
 
 CommandLineTool.run(spec, arguments: Array(CommandLine.arguments.dropFirst())) { args in
-    let config = try RunConfig.load(path: args.string("config", default: "cluster.yaml"))
+    let path = args.string("config", default: "cluster.yaml")
+    // YAML, or JSON of the same fields (as `herd train` accepts).
+    let config = path.hasSuffix(".json")
+        ? try JSONDecoder().decode(RunConfig.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
+        : try RunConfig.load(path: path)
     try config.validate()
     let token = try ClusterToken.load(file: config.cluster.tokenFile, environment: ProcessInfo.processInfo.environment)
     let listen = try HostPort(parsing: config.cluster.listen)
