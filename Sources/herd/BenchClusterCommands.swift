@@ -1,11 +1,12 @@
 import Cluster
 import Config
 import Console
+import Datasets
 import Foundation
 
 /// `herd bench allreduce` (and later `herd bench cluster`).
 enum BenchClusterCommands {
-    static let commands: [Subcommand] = [allReduce]
+    static let commands: [Subcommand] = [allReduce, cluster]
 
     static let allReduce = Subcommand(["bench", "allreduce"], spec: CommandSpec(
         name: "herd bench allreduce",
@@ -52,5 +53,80 @@ enum BenchClusterCommands {
         }
         print(result.report(linkGbit: linkGbit))
         print("  per step: " + result.seconds.map { String(format: "%.3f s", $0) }.joined(separator: ", "))
+    }
+
+    static let cluster = Subcommand(["bench", "cluster"], spec: CommandSpec(
+        name: "herd bench cluster",
+        abstract: "Compare a coordinator + N worker processes with one worker on the same total batch.",
+        discussion: """
+            Writes a synthetic dataset and a config to a scratch directory, runs the `coordinator` and
+            `worker` executables (found next to `herd`) over loopback for --steps steps, first with
+            --workers workers, then with one, and prints samples/s of each and the all-reduce time per step.
+            """,
+        options: [
+            .value("workers", "N", help: "Workers of the cluster run.", default: "2"),
+            .value("threads", "N", help: "Kernel threads per worker.", default: "1"),
+            .value("size", "PX", help: "Image size.", default: "64"),
+            .value("ngf", "N", help: "Generator filters.", default: "16"),
+            .value("blocks", "N", help: "Residual blocks.", default: "2"),
+            .value("batch", "N", help: "Global batch.", default: "4"),
+            .value("steps", "N", help: "Steps per run.", default: "6"),
+        ],
+        examples: ["herd bench cluster --workers 2 --threads 1 --size 64 --steps 6"])) { args in
+        let workers = try args.int("workers", default: 2, minimum: 1)
+        let threads = try args.int("threads", default: 1, minimum: 1)
+        let size = try args.int("size", default: 64, minimum: 32)
+        let batch = try args.int("batch", default: 4, minimum: 1)
+        let steps = try args.int("steps", default: 6, minimum: 2)
+        let directory = NSTemporaryDirectory() + "herd-bench-cluster-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try SyntheticDataset.write(to: directory + "/data", size: size, count: batch * steps, seed: 1)
+        var config = RunConfig()
+        config.name = "bench"
+        config.data.root = directory + "/data"
+        config.data.loadSize = size; config.data.cropSize = size
+        config.model.ngf = try args.int("ngf", default: 16, minimum: 1); config.model.ndf = config.model.ngf
+        config.model.nBlocks = try args.int("blocks", default: 2, minimum: 1)
+        config.training.batchSize = batch; config.training.nEpochs = 1; config.training.nEpochsDecay = 0
+        config.validation.count = 0
+        config.checkpoint.directory = directory + "/checkpoints"; config.checkpoint.everySteps = 0
+        config.cluster.tokenFile = directory + "/herd.token"
+        config.dashboard.listen = ""
+        try "bench-cluster-token-0123456789\n".write(toFile: config.cluster.tokenFile, atomically: true, encoding: .utf8)
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        func measure(_ n: Int) throws -> (rate: Double, reduce: Double) {
+            var c = config
+            c.cluster.minWorkers = n
+            c.cluster.listen = "127.0.0.1:\(21000 + Int.random(in: 0..<20000))"
+            let configPath = directory + "/cluster-\(n).json"
+            try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: configPath))
+            let log = directory + "/status-\(n).jsonl"
+            func spawn(_ name: String, _ arguments: [String]) throws -> Process {
+                let p = Process()
+                p.executableURL = bin.appendingPathComponent(name)
+                p.arguments = arguments
+                p.standardOutput = FileHandle.nullDevice
+                try p.run()
+                return p
+            }
+            let coordinator = try spawn("coordinator", ["--config", configPath, "--log-json", log])
+            let ws = try (0..<n).map { i in
+                try spawn("worker", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
+            }
+            coordinator.waitUntilExit()
+            ws.forEach { $0.waitUntilExit() }
+            let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            let statuses = lines.compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)) }
+            guard let last = statuses.last else { throw BenchmarkError("the run with \(n) worker(s) reported no step") }
+            // Skip the first step (warm-up, state transfer) for the all-reduce figure.
+            let reduce = statuses.dropFirst().map(\.allReduceSeconds)
+            return (last.samplesPerSecond, reduce.isEmpty ? last.allReduceSeconds : reduce.reduce(0, +) / Double(reduce.count))
+        }
+        print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker")
+        let many = try measure(workers)
+        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step", workers, many.rate, many.reduce))
+        let one = try measure(1)
+        print(String(format: "  1 worker:  %.2f samples/s", one.rate))
+        print(String(format: "  speed-up: %.2fx", many.rate / max(1e-9, one.rate)))
     }
 }

@@ -11,6 +11,7 @@ final class ToyCluster: @unchecked Sendable {
     var coordinatorDone = DispatchSemaphore(value: 0)
     let coordinatorError = LockedBox<String?>(nil)
     var run: ToyRun!
+    var models: [ReplicaModel] = []
     var workers: [(handle: WorkerHandle, replica: ToyReplica, done: DispatchSemaphore, error: LockedBox<String?>)] = []
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -23,14 +24,16 @@ final class ToyCluster: @unchecked Sendable {
     /// Starts a coordinator; returns its port once it listens.
     @discardableResult
     func startCoordinator(port: Int = 0, resume: Bool = false, minWorkers: Int = 1, stopAfterStep: Int? = nil,
-                          checkpointEvery: Int = 2, microBatch: Int = 1) throws -> Int {
+                          checkpointEvery: Int = 2, microBatch: Int = 1,
+                          model: RunModel? = nil, batchSize: Int = Toy.batch, configJSON: [UInt8]? = nil) throws -> Int {
         var options = CoordinatorOptions(runName: "toy", listen: HostPort(host: "127.0.0.1", port: port), minWorkers: minWorkers,
-                                         batchSize: Toy.batch, heartbeatSeconds: 0.2, checksumEverySteps: 2,
+                                         batchSize: batchSize, heartbeatSeconds: 0.2, checksumEverySteps: 2,
                                          checkpointEverySteps: checkpointEvery, validationEveryEpochs: 1, resume: resume,
-                                         configJSON: Toy.config(microBatch: microBatch))
+                                         configJSON: configJSON ?? Toy.config(microBatch: microBatch))
         options.stopAfterStep = stopAfterStep
-        let run = ToyRun(directory: directory)
-        self.run = run
+        let toy = ToyRun(directory: directory)
+        self.run = toy
+        let run: RunModel = model ?? toy
         let handle = CoordinatorHandle()
         coordinatorHandle = handle
         let done = DispatchSemaphore(value: 0)
@@ -50,10 +53,13 @@ final class ToyCluster: @unchecked Sendable {
 
     /// Starts a worker thread against `port`.
     @discardableResult
-    func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
+    func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil,
+                     onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
         let handle = WorkerHandle()
         let replica = ToyReplica()
         if let onPass { replica.onPass = { [unowned replica] in onPass(replica, handle) } }
+        let chosen: ReplicaModel = model ?? replica
+        if let hooked = model as? HookedReplica, let onPass { hooked.onPass = { onPass(replica, handle) } }
         let done = DispatchSemaphore(value: 0)
         let errorBox = LockedBox<String?>(nil)
         var options = WorkerOptions(coordinator: HostPort(host: "127.0.0.1", port: port), name: name, threads: 1)
@@ -61,13 +67,14 @@ final class ToyCluster: @unchecked Sendable {
         options.heartbeatSeconds = 0.2
         options.maxBackoff = 0.5
         options.giveUpAfter = 20
-        let worker = ClusterWorker(options: options, token: token ?? self.token, handle: handle, log: logger(name)) { _ in replica }
+        let worker = ClusterWorker(options: options, token: token ?? self.token, handle: handle, log: logger(name)) { _ in chosen }
         let box = UncheckedBox(worker)
         Thread.detachNewThread {
             do { try box.value.run() } catch { errorBox.set("\(error)") }
             done.signal()
         }
         workers.append((handle, replica, done, errorBox))
+        models.append(chosen)
         return workers.count - 1
     }
 
@@ -90,4 +97,28 @@ struct UncheckedBox<T>: @unchecked Sendable { let value: T; init(_ value: T) { s
 func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     guard a.count == b.count else { return .infinity }
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
+
+/// Wraps a replica to run a hook at every generator pass (to make things happen mid-run).
+final class HookedReplica: ReplicaModel, @unchecked Sendable {
+    let inner: ReplicaModel
+    var onPass: (() -> Void)?
+    init(_ inner: ReplicaModel) { self.inner = inner }
+    var gradientCount: Int { inner.gradientCount }
+    var fakeCount: Int { inner.fakeCount }
+    var lossNames: [String] { inner.lossNames }
+    func load(_ state: ReplicaState) throws { try inner.load(state) }
+    func state(step: Int) -> ReplicaState { inner.state(step: step) }
+    func resetGradients() { inner.resetGradients() }
+    func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double]) {
+        onPass?()
+        return try inner.generatorPass(samples, scale: scale)
+    }
+    func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {
+        try inner.discriminatorPass(samples, pooled: pooled, scale: scale)
+    }
+    func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R { try inner.withGradients(body) }
+    func applyUpdate(learningRate: Double) throws { try inner.applyUpdate(learningRate: learningRate) }
+    func parameterChecksum() -> UInt32 { inner.parameterChecksum() }
+    func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8] { try inner.renderValidation(image, domain: domain) }
 }

@@ -18,7 +18,7 @@ public enum CoordinatorCommand {
                 epoch end). The token comes from cluster.token_file, else HERD_TOKEN.
                 """,
             options: [
-                .value("config", "FILE", help: "The run configuration (YAML).", default: "cluster.yaml"),
+                .value("config", "FILE", help: "The run configuration (YAML, or JSON of the same fields).", default: "cluster.yaml"),
                 .flag("resume", help: "Continue from the newest checkpoint of the run."),
                 .value("log-json", "FILE", help: "Also write one JSON status line per step to FILE."),
                 .flag("keep-running", help: "After the run finishes, keep serving the dashboard until interrupted."),
@@ -29,8 +29,17 @@ public enum CoordinatorCommand {
     /// Runs the coordinator until the run finishes.
     public static func run(_ args: ParsedArguments) throws {
         let configPath = args.string("config", default: "cluster.yaml")
-        let document = try RunConfig.loadDocument(path: configPath)
-        let config = document.config
+        // YAML, or JSON of the same fields (as `herd train` accepts).
+        let config: RunConfig
+        var dashboardNamed = false
+        if configPath.hasSuffix(".json") {
+            config = try JSONDecoder().decode(RunConfig.self, from: try Data(contentsOf: URL(fileURLWithPath: configPath)))
+            dashboardNamed = true
+        } else {
+            let document = try RunConfig.loadDocument(path: configPath)
+            config = document.config
+            dashboardNamed = document.names("dashboard.listen")
+        }
         try config.validate()
         let token = try ClusterToken.load(file: config.cluster.tokenFile, environment: ProcessInfo.processInfo.environment)
         let listen = try HostPort(parsing: config.cluster.listen)
@@ -54,7 +63,7 @@ public enum CoordinatorCommand {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let board = ClusterDashboard(config: config, handle: handle, runDirectory: runDirectory)
         let server = try board.dashboard.start(
-            listen: config.dashboard.listen, allowNonLoopback: document.names("dashboard.listen"))
+            listen: config.dashboard.listen, allowNonLoopback: dashboardNamed)
         if let server { print("dashboard: \(server.url)") }
         board.startPolling()
         let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, jsonLog: jsonLog)
