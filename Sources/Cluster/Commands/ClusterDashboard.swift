@@ -68,7 +68,9 @@ public final class ClusterDashboard: Sendable {
             dashboard.update { status in
                 Self.copy(cluster, into: &status, joined: joined)
                 for point in newLosses {
-                    if let values = LossValues(point.values) { status.losses.append(step: point.step, losses: values) }
+                    if let values = Self.lossValues(names: cluster.lossNames, values: point.values) {
+                        status.losses.append(step: point.step, losses: values)
+                    }
                 }
                 for event in newEvents { status.record(Self.event(event, at: now)) }
             }
@@ -114,6 +116,24 @@ public final class ClusterDashboard: Sendable {
         }
     }
 
+    /// The dashboard's nine loss terms from the coordinator's named values;
+    /// `G` (the generators' total) is the sum of the six generator terms when
+    /// the coordinator does not report it.
+    static func lossValues(names: [String], values: [Double]) -> LossValues? {
+        guard names.count == values.count else { return nil }
+        var byName: [String: Double] = [:]
+        for (name, value) in zip(names, values) { byName[name] = value }
+        let generatorTerms = ["G_gan_AB", "G_gan_BA", "cycle_A", "cycle_B", "idt_A", "idt_B"]
+        if byName["G"] == nil {
+            let terms = generatorTerms.compactMap { byName[$0] }
+            guard terms.count == generatorTerms.count else { return nil }
+            byName["G"] = terms.reduce(0, +)
+        }
+        let ordered = LossValues.names.compactMap { byName[$0] }
+        guard ordered.count == LossValues.names.count else { return nil }
+        return LossValues(ordered)
+    }
+
     static func phase(_ text: String) -> RunPhase {
         if text == "training" { return .training }
         if text.hasPrefix("waiting") { return .waitingForWorkers }
@@ -133,9 +153,9 @@ public final class ClusterDashboard: Sendable {
     static func event(_ event: ClusterStatus.Event, at time: Date) -> DashboardEvent {
         let text = event.text
         let kind: EventKind
-        if text.contains(" joined ") { kind = .join }
-        else if text.contains(" left") { kind = .leave }
-        else if text.hasPrefix("ERROR") || text.contains("dropped") || text.contains("could not") { kind = .failure }
+        if text.hasPrefix("ERROR") || text.contains("dropped") || text.contains("could not") { kind = .failure }
+        else if text.hasPrefix("worker ") && text.contains(" joined ") { kind = .join }
+        else if text.hasPrefix("worker ") && text.contains(" left") { kind = .leave }
         else if text.hasPrefix("checkpoint") { kind = .checkpoint }
         else if text.hasPrefix("validation images") { kind = .epoch }
         else { kind = .info }
