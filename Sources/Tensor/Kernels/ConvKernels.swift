@@ -82,9 +82,11 @@ enum ConvKernels {
     }
 
     /// The stride-1 convolution that computes the input grad of `g` (nil when that needs a
-    /// crop, i.e. padding >= kernel size, or the kernel is not square).
+    /// crop, i.e. padding >= kernel size, or the kernel is not square, or when it would have so few
+    /// output channels (the layer's input channels, e.g. RGB) that GEMM + col2im is faster).
     static func flippedGeometry(_ g: ConvGeometry) -> ConvGeometry? {
-        guard g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding <= g.kernelHeight - 1 else { return nil }
+        guard g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding <= g.kernelHeight - 1,
+              g.channels > SmallOutputConv.maxOutputs else { return nil }
         return ConvGeometry(
             batch: g.batch, channels: g.outChannels, height: g.outHeight, width: g.outWidth, outChannels: g.channels,
             kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: 1, padding: g.kernelHeight - 1 - g.padding,

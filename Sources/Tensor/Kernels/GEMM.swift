@@ -233,30 +233,40 @@ enum GEMM {
         }
     }
 
-    /// Dispatches to a micro-kernel specialised for the number of valid rows.
+    /// The number of valid rows of a micro-tile as a type: each `kernel6x16` specialisation has
+    /// it as a constant (relying on `@inline(__always)` to fold a runtime argument proved fragile).
+    protocol TileRows { static var rows: Int { get } }
+    enum Rows1: TileRows { static var rows: Int { 1 } }
+    enum Rows2: TileRows { static var rows: Int { 2 } }
+    enum Rows3: TileRows { static var rows: Int { 3 } }
+    enum Rows4: TileRows { static var rows: Int { 4 } }
+    enum Rows5: TileRows { static var rows: Int { 5 } }
+    enum Rows6: TileRows { static var rows: Int { 6 } }
+
+    /// Dispatches to the micro-kernel specialised for the number of valid rows.
     @inline(__always)
     static func microKernel(
         rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, start: UnsafePointer<Float>?
     ) {
         switch rows {
-        case 6: kernel6x16(rows: 6, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
-        case 5: kernel6x16(rows: 5, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
-        case 4: kernel6x16(rows: 4, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
-        case 3: kernel6x16(rows: 3, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
-        case 2: kernel6x16(rows: 2, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
-        default: kernel6x16(rows: 1, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 6: kernel6x16(Rows6.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 5: kernel6x16(Rows5.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 4: kernel6x16(Rows4.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 3: kernel6x16(Rows3.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 2: kernel6x16(Rows2.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        default: kernel6x16(Rows1.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
         }
     }
 
     /// The register-blocked micro-kernel: up to 6 rows x 16 columns of C held in SIMD16 registers,
-    /// one FMA (`addingProduct`) per row per depth step. `rows` is a constant after inlining, so
-    /// the unused rows' code disappears.
-    @inline(__always)
-    static func kernel6x16(
-        rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    /// one FMA (`addingProduct`) per row per depth step. `R.rows` is a constant in each
+    /// specialisation, so the unused rows' code disappears.
+    static func kernel6x16<R: TileRows>(
+        _: R.Type, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, start: UnsafePointer<Float>?
     ) {
+        let rows = R.rows
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
         var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
         if let start {
