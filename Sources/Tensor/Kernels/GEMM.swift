@@ -69,8 +69,10 @@ enum GEMM {
         }
     }
 
-    /// Splits the output into one block of whole panels per thread, along whichever dimension
-    /// balances better.
+    /// Splits the output into blocks of whole panels along whichever dimension balances better:
+    /// one block per thread, except that wide column splits are cut into up to 4 blocks per thread
+    /// of at least `nc` columns (no extra packing: each `nc` block is packed anyway), which the
+    /// pool hands out dynamically, so a thread slowed by other work on the machine is not waited for.
     static func partition(m: Int, n: Int, k: Int, threads: Int) -> [(Range<Int>, Range<Int>)] {
         let panelsM = (m + mr - 1) / mr
         let panelsN = (n + nr - 1) / nr
@@ -81,8 +83,8 @@ enum GEMM {
             let largest = (panels + parts - 1) / parts
             return Double(panels) / Double(largest * threads)
         }
-        func split(_ panels: Int, width: Int, total: Int) -> [Range<Int>] {
-            let parts = Swift.min(threads, panels)
+        func split(_ panels: Int, width: Int, total: Int, parts wanted: Int) -> [Range<Int>] {
+            let parts = Swift.min(wanted, panels)
             var ranges: [Range<Int>] = []
             var start = 0
             for part in 0..<parts {
@@ -94,9 +96,12 @@ enum GEMM {
             return ranges
         }
         if efficiency(panelsN) >= efficiency(panelsM) {
-            return split(panelsN, width: nr, total: n).map { (0..<m, $0) }
+            let blocks = Swift.min(4 * threads, Swift.max(threads, n / nc))
+            // Keep a multiple of the thread count so the last round is not lopsided.
+            let parts = Swift.max(threads, blocks / threads * threads)
+            return split(panelsN, width: nr, total: n, parts: parts).map { (0..<m, $0) }
         } else {
-            return split(panelsM, width: mr, total: m).map { ($0, 0..<n) }
+            return split(panelsM, width: mr, total: m, parts: threads).map { ($0, 0..<n) }
         }
     }
 
