@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test("GEMM matches a naive product for edge sizes, transposed operands and accumulation",
-          arguments: [(1, 1, 1), (7, 17, 5), (6, 16, 384), (13, 35, 400), (100, 70, 3), (3, 600, 50), (200, 2, 129)])
+          arguments: [(1, 1, 1), (7, 17, 5), (6, 16, 384), (13, 35, 400), (100, 70, 3), (3, 600, 50), (200, 2, 129), (20, 1100, 500)])
     func gemmMatchesNaive(_ size: (Int, Int, Int)) {
         let (m, n, k) = size
         var a = randomValues(m * k, seed: 51), b = randomValues(k * n, seed: 52)

@@ -14,8 +14,6 @@ enum GEMM {
     static let mc = 192
     static let nc = 512
 
-    /// Floats of scratch one serial multiply needs: packed A block, packed B block, one B row.
-    static let scratchCount = mc * kc + kc * nc + nc + 64
 
     /// `C[i, j] (+)= sum_p A[i, p] * B[p, j]` for `i < m`, `j < n`, `p < k`, C row-major with row
     /// stride `ldc`. With `accumulate == false` C is overwritten. Runs on the pool.
@@ -58,16 +56,23 @@ enum GEMM {
         let tasks = partition(m: m, n: n, k: k * batch, threads: pool.threadCount)
         pool.parallelFor(tasks.count) { task in
             let (rows, columns) = tasks[task]
-            ScratchPool.with(count: scratchCount) { scratch in
+            // With several column blocks, pack A once for all of them when it is not too large.
+            let packedRows = (rows.count + mr - 1) / mr * mr
+            let wholeA = columns.count > nc && packedRows * k <= wholeALimit
+            let aCount = wholeA ? packedRows * k : mc * kc
+            ScratchPool.with(count: aCount + kc * nc + nc + 64) { scratch in
                 for item in 0..<batch {
                     multiplySerial(
                         rows: rows, columns: columns, k: k, a: a(item), b: b(item), c: c(item), ldc: ldc,
-                        start: start(item), packedA: scratch, packedB: scratch + mc * kc,
-                        line: scratch + mc * kc + kc * nc)
+                        start: start(item), packedA: scratch, packedB: scratch + aCount,
+                        line: scratch + aCount + kc * nc, wholeA: wholeA)
                 }
             }
         }
     }
+
+    /// Floats of packed A kept for reuse across column blocks at most (16 MB).
+    static let wholeALimit = 1 << 22
 
     /// Splits the output into blocks of whole panels along whichever dimension balances better:
     /// one block per thread, except that wide column splits are cut into up to 4 blocks per thread
@@ -109,8 +114,11 @@ enum GEMM {
     static func multiplySerial<A: MatrixSource, B: MatrixSource>(
         rows: Range<Int>, columns: Range<Int>, k: Int, a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
         start: Start, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
-        line: UnsafeMutablePointer<Float>
+        line: UnsafeMutablePointer<Float>, wholeA: Bool = false
     ) {
+        // wholeA: packedA holds every (depth block, row block) of this task's rows, packed during
+        // the first column block and reused by the others.
+        let packedRows = (rows.count + mr - 1) / mr * mr
         var rowValues: UnsafeMutablePointer<Float>?
         var accumulate = false
         switch start {
@@ -136,9 +144,12 @@ enum GEMM {
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcb = Swift.min(mc, rows.upperBound - ic)
-                    packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: packedA)
+                    let blockA = wholeA ? packedA + pc * packedRows + (ic - rows.lowerBound) * kcb : packedA
+                    if !wholeA || jc == columns.lowerBound {
+                        packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: blockA)
+                    }
                     macroKernel(
-                        mc: mcb, nc: ncb, kc: kcb, packedA: packedA, packedB: packedB,
+                        mc: mcb, nc: ncb, kc: kcb, packedA: blockA, packedB: packedB,
                         c: c + ic * ldc + jc, ldc: ldc, accumulate: accumulate || pc > 0,
                         rowValues: pc == 0 ? rowValues.map { $0 + ic } : nil)
                     ic += mcb
