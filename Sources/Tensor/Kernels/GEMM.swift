@@ -166,12 +166,7 @@ enum GEMM {
         var ir = 0
         while ir < mc {
             let count = Swift.min(mr, mc - ir)
-            let panel = dst + ir * kc
-            if a.prefersRowCopies {
-                for r in 0..<count { a.copyRow(i0 + ir + r, columns: p0, count: kc, to: panel + r, stride: mr) }
-            } else {
-                for p in 0..<kc { a.copyColumn(p0 + p, rows: i0 + ir, count: count, to: panel + p * mr, stride: 1) }
-            }
+            a.packPanel(rows: i0 + ir, count, columns: p0, count: kc, panel: mr, into: dst + ir * kc)
             ir += mr
         }
     }
