@@ -19,8 +19,11 @@ enum HerdCommandTable {
         var commands: [Subcommand] = []
         commands += DemoCommand.commands
         commands += VersionCommand.commands
+        commands += ImageCommands.commands
         commands += DataCommands.commands
+        commands += TrainCommands.commands
         commands += BenchKernelsCommand.commands
+        commands += BenchClusterCommands.commands
         return commands
     }
 }

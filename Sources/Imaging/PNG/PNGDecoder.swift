@@ -313,7 +313,8 @@ struct PNGPixelWriter {
                     paletteRGBA[i * 4 + 1] = palette[i * 3 + 1]
                     paletteRGBA[i * 4 + 2] = palette[i * 3 + 2]
                 }
-                paletteRGBA[i * 4 + 3] = i < (transparency?.count ?? 0) ? transparency![i] : 255
+                let alphas = transparency ?? []
+                paletteRGBA[i * 4 + 3] = i < alphas.count ? alphas[i] : 255
             }
         }
     }

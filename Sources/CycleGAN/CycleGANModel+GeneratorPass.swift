@@ -1,0 +1,123 @@
+import Tensor
+
+/// What a generator pass produced, all detached from the graph.
+/// Image tensors are `[n, 3, H, W]`; the verdicts `[n, 1, h, w]`.
+public struct GeneratorOutputs: Sendable {
+    public let fakeB: Tensor
+    public let recA: Tensor
+    public let fakeA: Tensor
+    public let recB: Tensor
+    /// `G_AB(B)`; nil when the identity weight is 0.
+    public let idtA: Tensor?
+    /// `G_BA(A)`; nil when the identity weight is 0.
+    public let idtB: Tensor?
+    /// `D_B(fake_B)` as the generator loss saw it.
+    public let discriminatorBFakeB: Tensor
+    /// `D_A(fake_A)`.
+    public let discriminatorAFakeA: Tensor
+}
+
+/// The result of ``CycleGANModel/generatorPass(realA:realB:scale:weights:gradients:)``.
+public struct GeneratorPassResult: Sendable {
+    /// Generated images and verdicts (detached): `fakeA`/`fakeB` go to the image pools.
+    public let outputs: GeneratorOutputs
+    /// The loss terms of this micro-batch (means over its samples, unscaled).
+    public let losses: GeneratorLosses
+}
+
+extension CycleGANModel {
+    /// Runs the generator half of a training step on one micro-batch and
+    /// ADDS `scale` times the gradient of the generator loss to `gradients`
+    /// (the flat `G` buffer, layout ``generators``).
+    ///
+    /// Forwards `fake_B = G_AB(A)`, `rec_A = G_BA(fake_B)`, `fake_A = G_BA(B)`,
+    /// `rec_B = G_AB(fake_A)`, `idt_A = G_AB(B)`, `idt_B = G_BA(A)`; the loss is
+    /// `mse(D_B(fake_B), 1) + mse(D_A(fake_A), 1) + λc (L1(rec_A, A) + L1(rec_B, B))
+    /// + λc λi (L1(idt_A, B) + L1(idt_B, A))`. The discriminators are frozen
+    /// (evaluated with detached parameters, so no discriminator gradient is made).
+    /// The loss is backpropagated in four independent parts (the two cycles, the
+    /// two identities) so that only one part's activations are alive at a time;
+    /// the sum of their gradients is the gradient of the sum.
+    ///
+    /// - Parameters:
+    ///   - realA: `[n, 3, H, W]` in [-1, 1], H and W multiples of 4.
+    ///   - realB: same shape as `realA`.
+    ///   - scale: the micro-batch's share of the global batch, `n / B`, so the
+    ///     accumulated gradient is the batch mean.
+    ///   - gradients: the `G` gradient buffer (``generators``.count floats).
+    /// - Throws: ``CycleGANError/invalidBatch(_:)`` for unusable shapes,
+    ///   ``CycleGANError/tensor(_:)`` if an operation fails.
+    public func generatorPass(realA: Tensor, realB: Tensor, scale lossScale: Float, weights: LossWeights,
+                              gradients: inout [Float]) throws(CycleGANError) -> GeneratorPassResult {
+        try checkBatch(realA, realB)
+        guard gradients.count == generators.count else {
+            throw .invalidSetting("the G gradient buffer has \(gradients.count) floats, the generators \(generators.count)")
+        }
+        generators.zeroGradients()
+        var losses = GeneratorLosses()
+        let frozenA = discriminatorA.frozen()
+        let frozenB = discriminatorB.frozen()
+        do {
+            // Cycle A -> B -> A and D_B's verdict on fake_B.
+            let fakeB = try generatorAB(realA)
+            let recA = try generatorBA(fakeB)
+            let verdictB = try frozenB(fakeB)
+            let ganAB = mseLoss(verdictB, target: 1)
+            let cycleA = scale(try l1Loss(recA, realA), by: weights.cycle)
+            losses.ganAB = Double(try ganAB.item())
+            losses.cycleA = Double(try cycleA.item())
+            let outFakeB = fakeB.detach(), outRecA = recA.detach(), outVerdictB = verdictB.detach()
+            try scale(try add(ganAB, cycleA), by: lossScale).backward()
+
+            // Cycle B -> A -> B and D_A's verdict on fake_A.
+            let fakeA = try generatorBA(realB)
+            let recB = try generatorAB(fakeA)
+            let verdictA = try frozenA(fakeA)
+            let ganBA = mseLoss(verdictA, target: 1)
+            let cycleB = scale(try l1Loss(recB, realB), by: weights.cycle)
+            losses.ganBA = Double(try ganBA.item())
+            losses.cycleB = Double(try cycleB.item())
+            let outFakeA = fakeA.detach(), outRecB = recB.detach(), outVerdictA = verdictA.detach()
+            try scale(try add(ganBA, cycleB), by: lossScale).backward()
+
+            var idtA: Tensor?
+            var idtB: Tensor?
+            if weights.identity != 0 {
+                let identityWeight = weights.cycle * weights.identity
+                let sameB = try generatorAB(realB)
+                let identityA = scale(try l1Loss(sameB, realB), by: identityWeight)
+                losses.identityA = Double(try identityA.item())
+                idtA = sameB.detach()
+                try scale(identityA, by: lossScale).backward()
+
+                let sameA = try generatorBA(realA)
+                let identityB = scale(try l1Loss(sameA, realA), by: identityWeight)
+                losses.identityB = Double(try identityB.item())
+                idtB = sameA.detach()
+                try scale(identityB, by: lossScale).backward()
+            }
+            generators.drainGradients(into: &gradients)
+            let outputs = GeneratorOutputs(
+                fakeB: outFakeB, recA: outRecA, fakeA: outFakeA, recB: outRecB,
+                idtA: idtA, idtB: idtB, discriminatorBFakeB: outVerdictB, discriminatorAFakeA: outVerdictA)
+            return GeneratorPassResult(outputs: outputs, losses: losses)
+        } catch {
+            generators.zeroGradients()
+            throw .tensor(error)
+        }
+    }
+
+    /// Checks that A and B batches are `[n, 3, H, W]` alike with H, W positive multiples of 4.
+    func checkBatch(_ realA: Tensor, _ realB: Tensor) throws(CycleGANError) {
+        let dims = realA.shape.dims
+        guard dims.count == 4, dims[1] == 3, dims[0] > 0 else {
+            throw .invalidBatch("images must be [n, 3, H, W], got A \(realA.shape)")
+        }
+        guard realB.shape == realA.shape else {
+            throw .invalidBatch("A \(realA.shape) and B \(realB.shape) must have the same shape")
+        }
+        guard dims[2] % 4 == 0, dims[3] % 4 == 0, dims[2] >= 4, dims[3] >= 4 else {
+            throw .invalidBatch("height and width must be multiples of 4, got \(dims[2])x\(dims[3])")
+        }
+    }
+}

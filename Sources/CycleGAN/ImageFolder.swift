@@ -1,0 +1,73 @@
+import Dispatch
+import Foundation
+import Imaging
+import Synchronization
+
+/// A file that could not be used, and why.
+public struct SkippedImage: Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Loading the images of one dataset folder (`trainA`, `testB`, ...):
+/// files with a JPEG or PNG extension, in name order, decoded, converted to
+/// 8-bit RGB and resized (bicubic, Pillow-exact) to a square side.
+enum ImageFolder {
+    static let extensions: Set<String> = ["jpg", "jpeg", "png"]
+
+    /// The image files of `directory`, sorted by name. Throws when the directory cannot be listed.
+    static func list(_ directory: String) throws(CycleGANError) -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw .dataset("cannot list \(directory): \(error.localizedDescription)")
+        }
+        return names.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
+            .sorted()
+            .map { directory + "/" + $0 }
+    }
+
+    /// Decodes and resizes `paths` on all cores. Files that fail are left out
+    /// and reported in `skipped`; `kept` lists the paths of `images`.
+    static func load(_ paths: [String], side: Int) -> (images: [Image], kept: [String], skipped: [SkippedImage]) {
+        let results = Mutex<[Int: Result<Image, ImageLoadFailure>]>([:])
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            let result = loadOne(paths[index], side: side)
+            results.withLock { $0[index] = result }
+        }
+        var images: [Image] = []
+        var kept: [String] = []
+        var skipped: [SkippedImage] = []
+        let all = results.withLock { $0 }
+        for (index, path) in paths.enumerated() {
+            switch all[index] {
+            case .success(let image)?:
+                images.append(image)
+                kept.append(path)
+            case .failure(let failure)?:
+                skipped.append(SkippedImage(path: path, reason: failure.reason))
+            case nil:
+                skipped.append(SkippedImage(path: path, reason: "not processed"))
+            }
+        }
+        return (images, kept, skipped)
+    }
+
+    struct ImageLoadFailure: Error { let reason: String }
+
+    static func loadOne(_ path: String, side: Int) -> Result<Image, ImageLoadFailure> {
+        do {
+            let decoded = try ImageCodec.decode(file: path).rgb8()
+            guard decoded.width > 0, decoded.height > 0 else { return .failure(ImageLoadFailure(reason: "empty image")) }
+            if decoded.width == side && decoded.height == side { return .success(decoded) }
+            return .success(decoded.resizedBicubic(width: side, height: side))
+        } catch {
+            // Imaging's errors already name the file; keep only the reason.
+            let message = "\(error)"
+            let reason = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
+            return .failure(ImageLoadFailure(reason: reason))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Imaging
+import Tensor
+
+/// One rendered validation row: `real_A | fake_B | rec_A` (for an A image) or
+/// `real_B | fake_A | rec_B` (for a B image), 8-bit RGB, three images wide.
+public struct ValidationRow: Sendable, Equatable {
+    /// `A_<file>` or `B_<file>`: unique within a validation set, used as the PNG name.
+    public let name: String
+    public let image: Image
+}
+
+/// Translates validation images into PNG-ready rows. Pure computation (no files),
+/// so cluster workers can compute rows and the coordinator write them.
+public enum ValidationRenderer {
+    /// The rows for every image of `set`, A images first, with the model's current generators.
+    /// Runs without recording a graph.
+    public static func rows(model: CycleGANModel, set: ValidationSet) throws(CycleGANError) -> [ValidationRow] {
+        var rows: [ValidationRow] = []
+        for (prefix, items, forward, backward) in [
+            ("A", set.itemsA, model.generatorAB, model.generatorBA),
+            ("B", set.itemsB, model.generatorBA, model.generatorAB),
+        ] {
+            for item in items {
+                let input = try Tensor.images([item.values], height: set.size, width: set.size)
+                let fake = try Inference.run { try forward(input) }
+                let reconstructed = try Inference.run { try backward(fake) }
+                let panels = [input, fake, reconstructed].compactMap {
+                    Image(chwFloats: $0.scalars, width: set.size, height: set.size)
+                }
+                guard panels.count == 3, let row = Image.horizontalConcatenation(panels) else {
+                    throw .invalidBatch("validation image \(item.name) could not be rendered")
+                }
+                rows.append(ValidationRow(name: prefix + "_" + item.name, image: row))
+            }
+        }
+        return rows
+    }
+}

@@ -1,0 +1,254 @@
+import Config
+import Console
+import CycleGAN
+import Foundation
+import Imaging
+import Tensor
+
+/// `herd parity`, `herd train`, `herd translate`, `herd bench step`.
+enum TrainCommands {
+    static let commands: [Subcommand] = [parity, train, translate, benchStep]
+
+    /// Errors of these commands that are not the library's.
+    enum CommandError: Error, CustomStringConvertible {
+        case config(path: String, reason: String)
+        case checkpoint(path: String)
+        case image(path: String, reason: String)
+
+        var description: String {
+            switch self {
+            case let .config(path, reason): return "\(path): \(reason)"
+            case let .checkpoint(path):
+                return "\(path): no checkpoint there (expected a checkpoint directory with manifest.json, a run directory with a 'latest' file, or a 'latest' file)"
+            case let .image(path, reason): return "\(path): \(reason)"
+            }
+        }
+    }
+
+    static func configureThreads(_ arguments: ParsedArguments, fallback: Int = 0) throws {
+        let threads = try arguments.int("threads", default: fallback, minimum: 0)
+        ThreadPool.configure(threads: threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    // MARK: parity
+
+    static let parity = Subcommand(["parity"], spec: CommandSpec(
+        name: "herd parity",
+        abstract: "Replay a PyTorch parity fixture and write every tensor it has.",
+        discussion: """
+            Loads the fixture's initial parameters and per-step batches, runs its steps with its
+            configuration (widths, blocks, image size, batch, Adam settings, loss weights; the image
+            pools are transparent while they hold fewer than 50 images), and writes init/*, stepK/input/*,
+            stepK/out/*, stepK/loss/*, stepK/grad/* and stepK/param/* in the same cyclegan-parity-1 format.
+            Compare with: python3 ../shared/tools/compare_parity.py FIXTURE OUT
+            """,
+        options: [
+            .value("fixture", "DIR", help: "The fixture directory (manifest.json + tensors.f32)."),
+            .value("out", "DIR", help: "Where to write the output archive (created)."),
+            .value("micro-batch", "N", help: "Split each step's batch into micro-batches of N (gradients accumulated).",
+                   default: "the whole batch"),
+            .value("threads", "N", help: "Kernel threads (0: all cores).", default: "0"),
+        ],
+        examples: ["herd parity --fixture ../shared/fixtures/parity/tiny-b2 --out /tmp/parity-b2"])) { arguments in
+        try configureThreads(arguments)
+        let fixture = try arguments.required("fixture")
+        let out = try arguments.required("out")
+        let micro = try arguments.int("micro-batch")
+        if let micro, micro < 1 {
+            throw UsageError.invalidValue(option: "--micro-batch", value: String(micro), expected: "an integer >= 1")
+        }
+        let start = Date()
+        let archive = try ParityRun.run(fixtureDirectory: fixture, microBatch: micro)
+        try archive.write(directory: out)
+        print("wrote \(archive.entries.count) tensors to \(out) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+    }
+
+    // MARK: train
+
+    static let train = Subcommand(["train"], spec: CommandSpec(
+        name: "herd train",
+        abstract: "Train CycleGAN in this process (no cluster).",
+        discussion: """
+            Reads the run configuration, loads and caches trainA/trainB (bad files are skipped and listed),
+            and trains with the linear learning-rate decay. Checkpoints go to
+            <checkpoint.directory>/<name>/step-NNNNNNNNN/ (every checkpoint.everySteps steps and at each
+            epoch end, newest checkpoint.keep kept, 'latest' names the newest); validation rows
+            (real | translated | reconstructed) go to <checkpoint.directory>/<name>/val/epoch_NNN/ with an
+            index.html gallery. --resume continues from 'latest' exactly where it stopped.
+            """,
+        options: [
+            .value("config", "FILE", help: "The run configuration (cluster.yaml; a .json file of the same fields also works)."),
+            .flag("resume", help: "Continue from the run's latest checkpoint (fresh start when there is none)."),
+            .value("threads", "N", help: "Kernel threads (0: training.threads from the config, else all cores).", default: "0"),
+            .value("epochs", "N", help: "Stop after epoch N (the schedule is unchanged; resume later).", default: "the last"),
+        ],
+        examples: ["herd train --config cluster.yaml", "herd train --config cluster.yaml --resume --threads 2"])) { arguments in
+        let config = try loadConfig(try arguments.required("config"))
+        try configureThreads(arguments, fallback: config.training.threads)
+        let lastEpoch = try arguments.int("epochs")
+        try runTraining(config: config, resume: arguments.flag("resume"), lastEpoch: lastEpoch)
+    }
+
+    static func loadConfig(_ path: String) throws -> RunConfig {
+        if path.hasSuffix(".json") {
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                return try JSONDecoder().decode(RunConfig.self, from: data)
+            } catch {
+                throw CommandError.config(path: path, reason: "cannot read a JSON run configuration: \(error)")
+            }
+        }
+        return try RunConfig.load(path: path)
+    }
+
+    static func runTraining(config: RunConfig, resume: Bool, lastEpoch: Int?) throws {
+        print("loading \(config.data.root) (load \(config.data.loadSize), crop \(config.data.cropSize))")
+        let source = try SampleSource(root: config.data.root, data: config.data, seed: config.training.seed)
+        if !source.skipped.isEmpty {
+            print("skipped \(source.skipped.count) unreadable file(s):")
+            for file in source.skipped { print("  \(file)") }
+        }
+        print("trainA: \(source.filesA.count) images, trainB: \(source.filesB.count) images")
+        let validation = ValidationSet.load(root: config.data.root, validation: config.validation, size: config.data.cropSize)
+        for file in validation.skipped { print("validation image skipped: \(file)") }
+        let trainer = try Trainer(config: config, source: source, validation: validation, resume: resume)
+        if let from = trainer.resumedFrom { print("resuming from \(from)") }
+        print("model: res-\(config.model.nBlocks), ngf \(config.model.ngf), ndf \(config.model.ndf), \(trainer.model.parameterCount) parameters")
+        var progress: Console.Progress?
+        try trainer.run(throughEpoch: lastEpoch) { event in
+            switch event {
+            case let .started(state, length, steps, epochs):
+                print("epoch \(state.epoch)/\(epochs), step \(state.stepInEpoch)/\(steps); \(length) samples per epoch, batch \(config.training.batchSize)")
+            case .step(let report):
+                if progress == nil || report.stepInEpoch == 1 {
+                    progress?.finish()
+                    progress = Console.Progress("epoch \(report.epoch)/\(report.totalEpochs)", total: report.stepsPerEpoch)
+                }
+                progress?.update(report.stepInEpoch, detail: describe(report))
+            case let .validation(epoch, directory):
+                progress?.finish()
+                print("epoch \(epoch): validation images in \(directory)")
+            case .checkpoint(let directory):
+                progress?.finish()
+                print("checkpoint \(directory)")
+            case let .epochFinished(epoch, seconds):
+                progress?.finish()
+                progress = nil
+                print("epoch \(epoch) done in \(formatDuration(seconds))")
+            }
+        }
+    }
+
+    static func describe(_ report: StepReport) -> String {
+        let g = report.losses.generator
+        let d = report.losses.discriminator
+        func f(_ value: Double) -> String { String(format: "%.3f", value) }
+        return "step \(report.globalStep)/\(report.totalSteps) \(String(format: "%.2f", report.samplesPerSecond)) samples/s "
+            + "ETA \(formatDuration(report.etaSeconds)) lr \(String(format: "%.2e", report.learningRate)) "
+            + "G \(f(g.total)) (gan \(f(g.ganAB))/\(f(g.ganBA)) cyc \(f(g.cycleA))/\(f(g.cycleB)) idt \(f(g.identityA))/\(f(g.identityB))) "
+            + "D_A \(f(d.discriminatorA)) D_B \(f(d.discriminatorB))"
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let total = Int(seconds.rounded())
+        if total >= 3600 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
+        if total >= 60 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
+        return String(format: "%.1fs", seconds)
+    }
+
+    // MARK: translate
+
+    static let translate = Subcommand(["translate"], spec: CommandSpec(
+        name: "herd translate",
+        abstract: "Translate images with a trained generator.",
+        discussion: """
+            Uses G_AB (AtoB) or G_BA (BtoA) from a checkpoint. Images of any size are accepted: the
+            generator needs sides that are multiples of 4, so other images are reflection-padded on the
+            right and bottom to the next multiple of 4 and the result is cropped back (no resizing; the
+            output has the input's size). Outputs are PNG files named <input name>_<direction>.png.
+            """,
+        options: [
+            .value("checkpoint", "PATH", help: "A checkpoint directory, a run directory, or its 'latest' file."),
+            .value("direction", "AtoB|BtoA", help: "Which generator to apply.", default: "AtoB"),
+            .value("out", "DIR", help: "Output directory (created)."),
+            .value("threads", "N", help: "Kernel threads (0: all cores).", default: "0"),
+        ],
+        arguments: [ArgumentSpec("IMAGES", help: "JPEG or PNG files to translate.", isVariadic: true)],
+        examples: ["herd translate --checkpoint checkpoints/horse2zebra/latest --direction AtoB horse.jpg --out out/"])) { arguments in
+        try configureThreads(arguments)
+        let checkpointPath = try arguments.required("checkpoint")
+        let out = try arguments.required("out")
+        let rawDirection = arguments.string("direction", default: "AtoB")
+        guard let direction = TranslationDirection(rawValue: rawDirection) else {
+            throw UsageError.invalidValue(option: "--direction", value: rawDirection, expected: "AtoB or BtoA")
+        }
+        guard !arguments.positionals.isEmpty else { throw UsageError.missingArgument("IMAGES") }
+        guard let directory = CheckpointStore.resolve(checkpointPath) else {
+            throw CommandError.checkpoint(path: checkpointPath)
+        }
+        let config = try Checkpoint.readConfig(directory: directory)
+        let model = try CycleGANModel(architecture: config.model, seed: 0)
+        try model.load(from: try TensorArchive.read(directory: directory), path: directory)
+        let generator = direction == .aToB ? model.generatorAB : model.generatorBA
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for path in arguments.positionals {
+            let image: Image
+            do {
+                image = try ImageCodec.decode(file: path)
+            } catch {
+                throw CommandError.image(path: path, reason: "cannot decode: \(error)")
+            }
+            let translated = try Translator.translate(image, with: generator)
+            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let target = out + "/" + base + "_" + direction.rawValue + ".png"
+            do {
+                try Data(PNGEncoder.encode(translated)).write(to: URL(fileURLWithPath: target))
+            } catch {
+                throw CommandError.image(path: target, reason: "cannot write: \(error.localizedDescription)")
+            }
+            print("\(path) -> \(target) (\(image.width)x\(image.height))")
+        }
+    }
+
+    // MARK: bench step
+
+    static let benchStep = Subcommand(["bench", "step"], spec: CommandSpec(
+        name: "herd bench step",
+        abstract: "Time full CycleGAN training steps on random data.",
+        discussion: """
+            Runs one warm-up step and then --steps timed steps (both generator and discriminator passes,
+            image pools, both Adam updates) of a freshly initialised model, and prints seconds per step
+            (minimum and median), GFLOP/s (convolution FLOPs counted analytically: forwards, weight
+            gradients and needed input gradients) and the peak resident memory (VmHWM).
+            """,
+        options: [
+            .value("blocks", "N", help: "Residual blocks per generator.", default: "9"),
+            .value("size", "PX", help: "Image side (a multiple of 4, at least 32).", default: "256"),
+            .value("batch", "N", help: "Images per domain per step.", default: "1"),
+            .value("steps", "N", help: "Timed steps after the warm-up step.", default: "3"),
+            .value("ngf", "N", help: "Generator width.", default: "64"),
+            .value("ndf", "N", help: "Discriminator width.", default: "64"),
+            .value("threads", "N", help: "Kernel threads (0: all cores).", default: "0"),
+        ],
+        examples: ["herd bench step --blocks 9 --size 256 --batch 1 --threads 2", "herd bench step --blocks 6 --size 128 --steps 5"])) { arguments in
+        try configureThreads(arguments)
+        var model = ModelConfig()
+        model.nBlocks = try arguments.int("blocks", default: 9, minimum: 0)
+        model.ngf = try arguments.int("ngf", default: 64, minimum: 1)
+        model.ndf = try arguments.int("ndf", default: 64, minimum: 1)
+        let size = try arguments.int("size", default: 256, minimum: 32)
+        let batch = try arguments.int("batch", default: 1, minimum: 1)
+        let steps = try arguments.int("steps", default: 3, minimum: 1)
+        let bench = StepBenchmark(model: model, size: size, batch: batch, steps: steps)
+        print("bench step: res-\(model.nBlocks) ngf \(model.ngf) ndf \(model.ndf) \(size)x\(size) batch \(batch), "
+              + "\(ThreadPool.shared.threadCount) threads, 1 warm-up + \(steps) steps")
+        let result = try bench.run { index, seconds in
+            print(index == 0 ? String(format: "  warm-up %.3f s", seconds) : String(format: "  step %d %.3f s", index, seconds))
+        }
+        let peak = ProcessMemory.peakResidentBytes().map { String(format: "%.0f MiB", Double($0) / 1_048_576) } ?? "unknown"
+        print(String(format: "params %d  s/step min %.3f median %.3f  %.1f GFLOP/s (%.1f GFLOP/step)  peak RSS %@",
+                     result.parameterCount, result.minimum, result.median, result.gigaflopsPerSecond,
+                     result.flopsPerStep / 1e9, peak))
+    }
+}

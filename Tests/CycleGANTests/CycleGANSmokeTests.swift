@@ -1,4 +1,0 @@
-import Testing
-@testable import CycleGAN
-
-@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,41 @@
+import Config
+import Foundation
+@testable import CycleGAN
+
+/// Helpers shared by the CycleGAN tests.
+enum TestSupport {
+    /// `../shared` next to the package root (found from this file's path), or nil when absent.
+    static func sharedDirectory(file: String = #filePath) -> String? {
+        var url = URL(fileURLWithPath: file).deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                let shared = url.deletingLastPathComponent().appendingPathComponent("shared").path
+                return FileManager.default.fileExists(atPath: shared) ? shared : nil
+            }
+            url = url.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory(_ label: String) throws -> String {
+        let path = NSTemporaryDirectory() + "herd-cyclegan-\(label)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A tiny architecture for fast tests.
+    static func tinyModel(ngf: Int = 2, ndf: Int = 2, blocks: Int = 1) -> ModelConfig {
+        var model = ModelConfig()
+        model.ngf = ngf
+        model.ndf = ndf
+        model.nBlocks = blocks
+        return model
+    }
+
+    /// Deterministic pseudo-random values in [-1, 1].
+    static func randomImages(count: Int, size: Int, seed: UInt64) -> [[Float]] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in (0..<(3 * size * size)).map { _ in Float(random.nextUnitDouble() * 2 - 1) } }
+    }
+}
