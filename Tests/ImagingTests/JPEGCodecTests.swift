@@ -46,6 +46,19 @@ import Testing
         #expect(Self.psnr(gray, decodedGray) > 25)
     }
 
+    /// Sampling layouts the conformance set lacks (4:4:0 uses the h1v2 fancy upsampler, 4:1:1 and 1x4
+    /// the box replication, 3x1 a ratio libjpeg handles by replication), at sizes that are not MCU multiples.
+    @Test(arguments: [(2, 1), (1, 2), (4, 1), (1, 4), (3, 1), (2, 2), (4, 2)])
+    func decodesAnyIntegerSamplingLayout(_ factors: (Int, Int)) throws {
+        let image = try Self.photo().cropped(x: 7, y: 3, width: 77, height: 45)
+        let bytes = JPEGEncoder.encode(image, quality: 95, subsampling: .luma(h: factors.0, v: factors.1))
+        let info = try ImageCodec.info(bytes)
+        #expect(info.jpeg?.samplingFactors.first?.h == factors.0 && info.jpeg?.samplingFactors.first?.v == factors.1)
+        let decoded = try ImageCodec.decode(bytes)
+        #expect(decoded.width == 77 && decoded.height == 45)
+        #expect(Self.psnr(image, decoded) > 27, "PSNR \(Self.psnr(image, decoded))")
+    }
+
     @Test func infoReportsSamplingAndProgressive() throws {
         let dir = try #require(SharedData.conformance)
         let cases: [(String, String, Bool)] = [

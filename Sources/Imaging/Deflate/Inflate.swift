@@ -106,6 +106,7 @@ struct Inflater {
     /// Byte offset of the next unread bit (for error messages).
     private var offset: Int { position - bitCount / 8 }
 
+    @inline(__always)
     private mutating func refill() {
         while bitCount <= 56 && position < input.count {
             bitBuffer |= UInt64(input[position]) << UInt64(bitCount)
@@ -127,7 +128,8 @@ struct Inflater {
         return value
     }
 
-    private mutating func decode(_ table: InflateHuffman, _ what: String) throws(InflateError) -> Int {
+    @inline(__always)
+    private mutating func decode(_ table: InflateHuffman, _ what: @autoclosure () -> String) throws(InflateError) -> Int {
         if bitCount < 15 { refill() }
         let entry = Int(table.fast[Int(bitBuffer & UInt64((1 << InflateHuffman.fastBits) - 1))])
         let length = entry >> 12
@@ -136,7 +138,12 @@ struct Inflater {
             bitCount -= length
             return entry & 0xFFF
         }
-        // Slow path: walk the canonical code one bit at a time.
+        return try decodeSlowly(table, what())
+    }
+
+    /// Codes longer than the fast table's bits, or near the end of the input: one bit at a time.
+    @inline(never)
+    private mutating func decodeSlowly(_ table: InflateHuffman, _ what: String) throws(InflateError) -> Int {
         let start = offset
         var code = 0, first = 0, index = 0
         for len in 1...15 {

@@ -28,6 +28,7 @@ struct JPEGBitReader {
     /// Offset of the byte holding the next unconsumed bit (for error messages).
     var offset: Int { max(0, min(data.count, position - (count - paddingBits + 7) / 8)) }
 
+    /// Tops the buffer up to at least 57 bits (zero padding past a marker or the end).
     @inline(__always) mutating func fill() {
         while count <= 56 {
             if markerOffset != nil || hitEnd {
@@ -103,7 +104,7 @@ struct JPEGBitReader {
             if code <= table.maxCode[length] {
                 count -= length
                 let index = Int(code + table.valueOffset[length])
-                return index >= 0 && index < table.values.count ? Int(table.values[index]) : nil
+                return index >= 0 && index < table.valueCount ? Int(table.values[index]) : nil
             }
             length += 1
         }

@@ -363,7 +363,7 @@ struct JPEGParser {
                 guard let t = dcTables[dcSel[i]] else {
                     throw .malformed(.jpeg, offset: offset, reason: "scan uses DC Huffman table \(dcSel[i]), which is not defined")
                 }
-                if t.values.contains(where: { $0 > 15 }) {
+                if t.symbolList.contains(where: { $0 > 15 }) {
                     throw .malformed(.jpeg, offset: offset, reason: "DC Huffman table \(dcSel[i]) has a symbol above 15")
                 }
                 dc.append(t)
@@ -415,10 +415,10 @@ struct JPEGParser {
         let mcusHigh = single ? p.components[0].blocksHigh : frame.mcusHigh
         let total = mcusWide * mcusHigh
         var reader = JPEGBitReader(data: data, position: start)
-        for c in p.components { c.dcPredictor = 0 }
+        var predictors = [Int](repeating: 0, count: p.components.count)
         eobrun = 0
         var untilRestart = restartInterval
-        let natural = JPEGZigzag.natural
+        return try JPEGZigzag.natural.withUnsafeBufferPointer { natural throws(ImageError) -> Int in
         for mcu in 0..<total {
             if restartInterval > 0 {
                 if untilRestart == 0 {
@@ -427,7 +427,7 @@ struct JPEGParser {
                                          reason: "expected a restart marker before MCU \(mcu) of scan \(p.index)")
                     }
                     untilRestart = restartInterval
-                    for c in p.components { c.dcPredictor = 0 }
+                    for i in predictors.indices { predictors[i] = 0 }
                     eobrun = 0
                 }
                 untilRestart -= 1
@@ -441,9 +441,9 @@ struct JPEGParser {
                         let ok: Bool
                         switch kind {
                         case .sequential:
-                            ok = decodeSequential(&reader, block, c, p.dc[ci], p.ac[ci], natural)
+                            ok = decodeSequential(&reader, block, &predictors[ci], p.dc[ci], p.ac[ci], natural)
                         case .dcFirst:
-                            ok = decodeDCFirst(&reader, block, c, p.dc[ci], p.al)
+                            ok = decodeDCFirst(&reader, block, &predictors[ci], p.dc[ci], p.al)
                         case .dcRefine:
                             block[0] |= Int16(truncatingIfNeeded: reader.bit() << p.al)
                             ok = true
@@ -465,15 +465,16 @@ struct JPEGParser {
             }
         }
         return reader.endOfScan()
+        }
     }
 
     @inline(__always)
-    private func decodeSequential(_ r: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>, _ c: JPEGComponent,
-                                  _ dc: JPEGHuffmanTable, _ ac: JPEGHuffmanTable, _ natural: [Int]) -> Bool
+    private func decodeSequential(_ r: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>, _ predictor: inout Int,
+                                  _ dc: JPEGHuffmanTable, _ ac: JPEGHuffmanTable, _ natural: UnsafeBufferPointer<Int>) -> Bool
     {
         guard let s = r.decode(dc) else { return false }
-        c.dcPredictor = Int(Int32(truncatingIfNeeded: c.dcPredictor + r.receiveExtend(s)))
-        block[0] = Int16(truncatingIfNeeded: c.dcPredictor)
+        predictor = Int(Int32(truncatingIfNeeded: predictor + r.receiveExtend(s)))
+        block[0] = Int16(truncatingIfNeeded: predictor)
         var k = 1
         while k < 64 {
             guard let rs = r.decode(ac) else { return false }
@@ -491,18 +492,18 @@ struct JPEGParser {
     }
 
     @inline(__always)
-    private func decodeDCFirst(_ r: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>, _ c: JPEGComponent,
+    private func decodeDCFirst(_ r: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>, _ predictor: inout Int,
                                _ dc: JPEGHuffmanTable, _ al: Int) -> Bool
     {
         guard let s = r.decode(dc) else { return false }
-        c.dcPredictor = Int(Int32(truncatingIfNeeded: c.dcPredictor + r.receiveExtend(s)))
-        block[0] = Int16(truncatingIfNeeded: c.dcPredictor << al)
+        predictor = Int(Int32(truncatingIfNeeded: predictor + r.receiveExtend(s)))
+        block[0] = Int16(truncatingIfNeeded: predictor << al)
         return true
     }
 
     @inline(__always)
     private mutating func decodeACFirst(_ r: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>,
-                                        _ ac: JPEGHuffmanTable, _ ss: Int, _ se: Int, _ al: Int, _ natural: [Int]) -> Bool
+                                        _ ac: JPEGHuffmanTable, _ ss: Int, _ se: Int, _ al: Int, _ natural: UnsafeBufferPointer<Int>) -> Bool
     {
         if eobrun > 0 {
             eobrun -= 1
@@ -531,7 +532,7 @@ struct JPEGParser {
     /// Successive approximation refinement of AC coefficients (T.81 G.1.2.3).
     @inline(__always)
     private mutating func decodeACRefine(_ r: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>,
-                                         _ ac: JPEGHuffmanTable, _ ss: Int, _ se: Int, _ al: Int, _ natural: [Int]) -> Bool
+                                         _ ac: JPEGHuffmanTable, _ ss: Int, _ se: Int, _ al: Int, _ natural: UnsafeBufferPointer<Int>) -> Bool
     {
         let p1 = Int16(truncatingIfNeeded: 1 << al)
         let m1 = Int16(truncatingIfNeeded: -1 << al)

@@ -3,11 +3,21 @@ import Foundation
 /// Writes baseline JPEGs (JFIF, Huffman-coded, 8-bit).
 public enum JPEGEncoder {
     /// Chroma subsampling of color images.
-    public enum Subsampling: Sendable {
+    public enum Subsampling: Sendable, Equatable {
         /// Full-resolution chroma (4:4:4).
         case none
         /// Chroma halved horizontally and vertically (4:2:0), libjpeg's and Pillow's default.
         case halfBoth
+        /// Luma sampling factors `h` x `v` (1...4 each) over 1x1 chroma: (2, 1) is 4:2:2, (1, 2) 4:4:0, (4, 1) 4:1:1.
+        case luma(h: Int, v: Int)
+
+        var factors: (h: Int, v: Int) {
+            switch self {
+            case .none: return (1, 1)
+            case .halfBoth: return (2, 2)
+            case .luma(let h, let v): return (max(1, min(4, h)), max(1, min(4, v)))
+            }
+        }
     }
 
     /// Encodes `image` as a baseline JPEG at `quality` 1...100 (IJG scaling of the
@@ -36,8 +46,7 @@ public enum JPEGEncoder {
         } else {
             planes = rgbToYCbCr(source)
         }
-        let sub = !gray && subsampling == .halfBoth
-        let hmax = sub ? 2 : 1, vmax = sub ? 2 : 1
+        let hmax = gray ? 1 : subsampling.factors.h, vmax = gray ? 1 : subsampling.factors.v
         let mcuWidth = 8 * hmax, mcuHeight = 8 * vmax
         let mcusWide = (width + mcuWidth - 1) / mcuWidth, mcusHigh = (height + mcuHeight - 1) / mcuHeight
 
@@ -78,12 +87,13 @@ public enum JPEGEncoder {
             for mx in 0..<mcusWide {
                 for c in 0..<componentCount {
                     let (h, v) = c == 0 ? (hmax, vmax) : (1, 1)
-                    let factor = c == 0 ? 1 : hmax  // chroma samples cover `hmax` x `vmax` pixels
+                    // Each chroma sample covers hmax x vmax pixels.
+                    let (sx, sy) = c == 0 ? (1, 1) : (hmax, vmax)
                     for by in 0..<v {
                         for bx in 0..<h {
                             let x0 = (mx * h + bx) * 8, y0 = (my * v + by) * 8
                             loadBlock(planes[c], width: width, height: height, x0: x0, y0: y0,
-                                      scale: c == 0 ? 1 : factor, into: &samples)
+                                      scaleX: sx, scaleY: sy, into: &samples)
                             forwardDCT(samples, divisors: c == 0 ? lumaDivisors : chromaDivisors, into: &coefficients)
                             encodeBlock(coefficients, predictor: &predictors[c],
                                         dc: c == 0 ? dcLuma : dcChroma, ac: c == 0 ? acLuma : acChroma, &writer)
@@ -141,22 +151,22 @@ public enum JPEGEncoder {
 
     @inline(__always) private static func clampByte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
 
-    /// Loads an 8x8 block of a plane, level-shifted by -128. With `scale` 2 each
-    /// sample is the average of a 2x2 pixel group (chroma subsampling). Samples
-    /// past the image edge repeat the last row / column.
-    private static func loadBlock(_ plane: [UInt8], width: Int, height: Int, x0: Int, y0: Int, scale: Int,
-                                  into block: inout [Float])
+    /// Loads an 8x8 block of a plane, level-shifted by -128. With scales above 1
+    /// each sample is the average of a `scaleX` x `scaleY` pixel group (chroma
+    /// subsampling). Samples past the image edge repeat the last row / column.
+    private static func loadBlock(_ plane: [UInt8], width: Int, height: Int, x0: Int, y0: Int,
+                                  scaleX: Int, scaleY: Int, into block: inout [Float])
     {
         for y in 0..<8 {
             for x in 0..<8 {
                 var sum = 0
-                for dy in 0..<scale {
-                    for dx in 0..<scale {
-                        let px = min(width - 1, (x0 + x) * scale + dx), py = min(height - 1, (y0 + y) * scale + dy)
+                for dy in 0..<scaleY {
+                    for dx in 0..<scaleX {
+                        let px = min(width - 1, (x0 + x) * scaleX + dx), py = min(height - 1, (y0 + y) * scaleY + dy)
                         sum += Int(plane[py * width + px])
                     }
                 }
-                block[y * 8 + x] = Float(sum) / Float(scale * scale) - 128
+                block[y * 8 + x] = Float(sum) / Float(scaleX * scaleY) - 128
             }
         }
     }

@@ -15,8 +15,6 @@ final class JPEGComponent {
     let coefficients: UnsafeMutablePointer<Int16>
     /// Quantization table latched when the component first appears in a scan (natural order).
     var quant: [Int32]? = nil
-    /// DC predictor of the current scan.
-    var dcPredictor = 0
     /// Whether a scan has covered this component.
     var seen = false
 

@@ -1,21 +1,33 @@
 /// A JPEG Huffman decoding table (ITU T.81 Annex C / F.2.2.3), with a 9-bit lookahead table.
-struct JPEGHuffmanTable: Sendable {
+///
+/// A class over fixed-size unsafe buffers: the entropy decoder reads these tables for
+/// every coefficient, and plain arrays would cost bounds checks and reference counting there.
+final class JPEGHuffmanTable {
     static let lookaheadBits = 9
     /// Indexed by the next 9 bits: `length << 8 | symbol`, or 0 when the code is longer than 9 bits.
-    var lookahead: [UInt16]
+    let lookahead: UnsafeMutablePointer<UInt16>
     /// Largest code of each length 1...16 (-1 when none); index 17 is a sentinel.
-    var maxCode: [Int32]
+    let maxCode: UnsafeMutablePointer<Int32>
     /// Added to a code of length `l` to index `values`.
-    var valueOffset: [Int32]
-    var values: [UInt8]
+    let valueOffset: UnsafeMutablePointer<Int32>
+    /// The symbols (256 slots; `valueCount` used).
+    let values: UnsafeMutablePointer<UInt8>
+    let valueCount: Int
 
     /// Builds the table from the 16 code counts and the symbols of a DHT segment.
-    /// - Returns: `nil` when the counts over-subscribe the code space.
-    init?(counts: [Int], values: [UInt8]) {
-        self.values = values
-        lookahead = [UInt16](repeating: 0, count: 1 << JPEGHuffmanTable.lookaheadBits)
-        maxCode = [Int32](repeating: -1, count: 18)
-        valueOffset = [Int32](repeating: 0, count: 18)
+    /// - Returns: `nil` when the counts over-subscribe the code space or there are more than 256 symbols.
+    init?(counts: [Int], values symbols: [UInt8]) {
+        guard counts.count == 16, symbols.count <= 256, counts.reduce(0, +) == symbols.count else { return nil }
+        lookahead = .allocate(capacity: 1 << JPEGHuffmanTable.lookaheadBits)
+        lookahead.initialize(repeating: 0, count: 1 << JPEGHuffmanTable.lookaheadBits)
+        maxCode = .allocate(capacity: 18)
+        maxCode.initialize(repeating: -1, count: 18)
+        valueOffset = .allocate(capacity: 18)
+        valueOffset.initialize(repeating: 0, count: 18)
+        values = .allocate(capacity: 256)
+        values.initialize(repeating: 0, count: 256)
+        for (i, v) in symbols.enumerated() { values[i] = v }
+        valueCount = symbols.count
         var code: Int32 = 0
         var index: Int32 = 0
         for length in 1...16 {
@@ -29,7 +41,7 @@ struct JPEGHuffmanTable: Sendable {
                 maxCode[length] = code - 1
                 if length <= JPEGHuffmanTable.lookaheadBits {
                     for c in (code - count)..<code {
-                        let symbol = values[Int(c + valueOffset[length])]
+                        let symbol = symbols[Int(c + valueOffset[length])]
                         let shift = JPEGHuffmanTable.lookaheadBits - length
                         let entry = UInt16(length << 8) | UInt16(symbol)
                         for fill in 0..<(1 << shift) { lookahead[(Int(c) << shift) | fill] = entry }
@@ -40,6 +52,16 @@ struct JPEGHuffmanTable: Sendable {
         }
         maxCode[17] = Int32.max
     }
+
+    deinit {
+        lookahead.deallocate()
+        maxCode.deallocate()
+        valueOffset.deallocate()
+        values.deallocate()
+    }
+
+    /// The symbols in code order.
+    var symbolList: [UInt8] { Array(UnsafeBufferPointer(start: values, count: valueCount)) }
 }
 
 /// The tables T.81 Annex K.3 suggests; used when a file (typically a Motion-JPEG

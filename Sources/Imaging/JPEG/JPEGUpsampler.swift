@@ -15,6 +15,10 @@ enum JPEGUpsampler {
 
     /// Upsamples `plane` by (`hx`, `vy`) into a `outWidth` x `outHeight` plane (stride `outWidth`).
     static func upsample(_ plane: Plane, hx: Int, vy: Int, outWidth: Int, outHeight: Int) -> [UInt8] {
+        if hx == 1 && vy == 1 && plane.stride == outWidth && plane.samples.count >= outWidth * outHeight {
+            // Full-resolution component whose rows are exactly the image's: no copy needed beyond the crop.
+            return plane.samples.count == outWidth * outHeight ? plane.samples : Array(plane.samples[0..<(outWidth * outHeight)])
+        }
         var out = [UInt8](repeating: 0, count: outWidth * outHeight)
         let w = plane.width, h = plane.height, stride = plane.stride
         plane.samples.withUnsafeBufferPointer { src in
@@ -23,7 +27,8 @@ enum JPEGUpsampler {
                 switch (hx, vy) {
                 case (1, 1):
                     for y in 0..<outHeight {
-                        for x in 0..<outWidth { dst[y * outWidth + x] = src[row(y) + x] }
+                        let r = row(y)
+                        for x in 0..<outWidth { dst[y * outWidth + x] = src[r + x] }
                     }
                 case (2, 1) where w > 2:
                     var line = [UInt8](repeating: 0, count: 2 * w)

@@ -4,8 +4,7 @@ public enum PNGEncoder {
     ///
     /// Each row gets the filter (None, Sub, Up, Average, Paeth) whose output has
     /// the smallest sum of absolute values, libpng's heuristic; level 0 uses None.
-    /// The image must be consistent (`image.isConsistent`); an inconsistent one
-    /// is written as an empty 0x0-sized stream of rows it has.
+    /// An inconsistent image (`!image.isConsistent`) is written with no image rows.
     public static func encode(_ image: Image, level: Int = 6) -> [UInt8] {
         let colorType: UInt8
         switch image.channels {
