@@ -12,16 +12,13 @@ enum SmallOutputConv {
 
     /// A register tile shape as a type, so every kernel is specialised with constant sizes.
     /// Forward: `outputs x vectors` accumulators (channel, 8-pixel vector). Weight gradient:
-    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12
-    /// (the kernels have 12 accumulator variables).
+    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12.
     protocol Tile {
         static var outputs: Int { get }
         static var vectors: Int { get }
         static var columns: Int { get }
         static var weightVectors: Int { get }
     }
-    // Register budget (16 AVX2 registers): accumulators + weights/gradients + reused inputs <= 15,
-    // or the compiler spills an accumulator and the loop runs at half speed.
     enum Wide1: Tile {
         static var outputs: Int { 1 }; static var vectors: Int { 12 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
@@ -29,13 +26,13 @@ enum SmallOutputConv {
         static var outputs: Int { 1 }; static var vectors: Int { 3 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Wide2: Tile {
-        static var outputs: Int { 2 }; static var vectors: Int { 4 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
+        static var outputs: Int { 2 }; static var vectors: Int { 6 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
     }
     enum Narrow2: Tile {
-        static var outputs: Int { 2 }; static var vectors: Int { 2 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
+        static var outputs: Int { 2 }; static var vectors: Int { 3 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
     }
     enum Three: Tile {
-        static var outputs: Int { 3 }; static var vectors: Int { 3 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
     }
 
     /// The tile types by name, so kernels can switch to a concrete (specialised) type.
@@ -90,11 +87,9 @@ enum SmallOutputConv {
         /// read), so the forward pass needs no copy.
         let isInput: Bool
         init(_ g: ConvGeometry, tile: any Tile.Type, forwardOnly: Bool = false) {
-            // A multiple of both tile widths.
-            var a = tile.vectors, b = tile.weightVectors
-            while b != 0 { (a, b) = (b, a % b) }
-            let step = 8 * tile.vectors * tile.weightVectors / a
-            rowWidth = (g.outWidth + step - 1) / step * step
+            // A multiple of both tile widths (the larger is a multiple of the smaller for every Tile).
+            let widest = 8 * Swift.max(tile.vectors, tile.weightVectors)
+            rowWidth = (g.outWidth + widest - 1) / widest * widest
             if forwardOnly && g.padding == 0 && rowWidth == g.outWidth {
                 // Tiles read columns up to rowWidth + KW - 2 = W - 1: x as it is.
                 height = g.height
