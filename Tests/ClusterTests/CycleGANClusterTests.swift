@@ -86,17 +86,25 @@ func agreesWithinFloatTolerance(_ a: [Float], _ b: [Float], lr: Float = 2e-4, st
         config.checkpoint.directory = cluster.directory
         let port = try cluster.startCoordinator(minWorkers: 1, model: try CycleGANRun(config: config), batchSize: 3, configJSON: tiny.json)
         let joined = LockedBox(false)
+        let killed = LockedBox(false)
         let second = HookedReplica(try CycleGANReplica(config: tiny.config))
+        // Hooks run at each generator pass, i.e. inside a step: a kill there always leaves a
+        // step in flight. Both workers' hooks may kill the first one, because the speed-based
+        // split can give a worker no slot (and so no generator pass) in a step.
+        let killFirstAfterStep4: @Sendable (Int) -> Void = { step in
+            guard step >= 4, cluster.workers.count > 1, !killed.update({ k -> Bool in defer { k = true }; return k }) else { return }
+            cluster.workers[0].handle.kill()
+        }
         cluster.startWorker("first", port: port, model: HookedReplica(try CycleGANReplica(config: tiny.config))) { _, handle in
             let step = handle.committedStep.get()
             if step >= 2 && !joined.get() {
                 joined.set(true)
-                cluster.startWorker("second", port: port, model: second) { _, _ in }
+                cluster.startWorker("second", port: port, model: second) { _, secondHandle in
+                    killFirstAfterStep4(secondHandle.committedStep.get())
+                }
                 Thread.sleep(forTimeInterval: 1)
             }
-            if step >= 4 && cluster.workers.count > 1 && cluster.workers[1].handle.committedStep.get() >= 4 {
-                handle.kill()
-            }
+            killFirstAfterStep4(step)
         }
         try #require(cluster.waitForEnd(timeout: 120), "\(cluster.transcript)")
         #expect(cluster.coordinatorError.get() == nil, "\(cluster.transcript)")
