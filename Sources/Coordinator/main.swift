@@ -1,2 +1,8 @@
-// The coordinator executable. Not implemented yet: see issue "The cluster".
-print("coordinator: not available yet (the cluster issue is open). Usage: coordinator --config cluster.yaml [--resume]")
+// `coordinator --config cluster.yaml [--resume]`: runs a cluster training run
+// (the same command as `herd coordinator`).
+import Cluster
+import Console
+
+CommandLineTool.lineBufferStandardOutput()
+CommandLineTool.run(CoordinatorCommand.spec(name: "coordinator"), arguments: Array(CommandLine.arguments.dropFirst()),
+                    CoordinatorCommand.run)

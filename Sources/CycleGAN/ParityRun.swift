@@ -100,9 +100,22 @@ public enum ParityRun {
                 let (n, height, width) = (inputA.shape[0], inputA.shape[2], inputA.shape[3])
                 let samplesA = split(inputA.values, count: n)
                 let samplesB = split(inputB.values, count: n)
+                // With identity weight 0 the step skips the identity forwards; record them anyway
+                // (with the pre-step parameters) in case the fixture lists them.
+                var identityOutputs: (Tensor, Tensor)?
+                if weights.identity == 0 {
+                    let realA = try Tensor.images(samplesA, height: height, width: width)
+                    let realB = try Tensor.images(samplesB, height: height, width: width)
+                    identityOutputs = (try Inference.run { try model.generatorAB(realB) },
+                                       try Inference.run { try model.generatorBA(realA) })
+                }
                 let trainingStep = TrainingStep(model: model, weights: weights, microBatch: microBatch ?? n)
                 let result = try trainingStep.run(batchA: samplesA, batchB: samplesB, height: height, width: width, lr: config.lr,
                                                   optimizers: &optimizers, poolA: &poolA, poolB: &poolB)
+                if let (idtA, idtB) = identityOutputs {
+                    try output.append(name: prefix + "out/idt_A", shape: idtA.shape.dims, values: idtA.scalars)
+                    try output.append(name: prefix + "out/idt_B", shape: idtB.shape.dims, values: idtB.scalars)
+                }
                 try output.append(name: prefix + "input/A", shape: inputA.shape, values: inputA.values)
                 try output.append(name: prefix + "input/B", shape: inputB.shape, values: inputB.values)
                 try record(result, prefix: prefix, into: &output)

@@ -1,2 +1,7 @@
-// The worker executable. Not implemented yet: see issue "The cluster".
-print("worker: not available yet (the cluster issue is open). Usage: worker --coordinator HOST:PORT [--token-file F] [--threads N] [--name N]")
+// `worker --coordinator HOST:PORT`: joins a cluster run (the same command as `herd worker`).
+import Cluster
+import Console
+
+CommandLineTool.lineBufferStandardOutput()
+CommandLineTool.run(WorkerCommand.spec(name: "worker"), arguments: Array(CommandLine.arguments.dropFirst()),
+                    WorkerCommand.run)

@@ -18,10 +18,13 @@ enum HerdCommandTable {
     static var all: [Subcommand] {
         var commands: [Subcommand] = []
         commands += DemoCommand.commands
+        commands += ClusterCommands.commands
         commands += VersionCommand.commands
         commands += ImageCommands.commands
         commands += DataCommands.commands
         commands += TrainCommands.commands
+        commands += BenchKernelsCommand.commands
+        commands += BenchClusterCommands.commands
         return commands
     }
 }

@@ -27,7 +27,7 @@ enum DemoCommand {
             """,
         options: [
             .value("workers", "N", help: "Workers started at the beginning (one more joins mid-run).", default: "2"),
-            .value("epochs", "N", help: "Training epochs (half at the full learning rate, half decaying).", default: "4"),
+            .value("epochs", "N", help: "Training epochs (half at the full learning rate, half decaying).", default: "12"),
             .value("images", "N", help: "Synthetic training images per domain.", default: "120"),
             .value("dashboard", "HOST:PORT", help: "Dashboard address (port 0 picks a free port).", default: "127.0.0.1:0"),
             .flag("keep-running", help: "Leave the coordinator and its dashboard up after training, until Ctrl-C."),
@@ -49,7 +49,7 @@ struct DemoOptions {
 
     init(_ args: ParsedArguments) throws {
         workers = try args.int("workers", default: 2, minimum: 1)
-        epochs = try args.int("epochs", default: 4, minimum: 2)
+        epochs = try args.int("epochs", default: 12, minimum: 2)
         images = try args.int("images", default: 120, minimum: 8)
         let dashboard = args.string("dashboard", default: "127.0.0.1:0")
         guard let address = try? HostPort(parsing: dashboard) else {

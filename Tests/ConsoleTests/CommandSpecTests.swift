@@ -1,5 +1,5 @@
 import Testing
-@testable import Console
+import Console
 
 private let spec = CommandSpec(
     name: "herd train", abstract: "Train.",

@@ -32,7 +32,9 @@ struct ParityComparison {
 
     static func difference(_ a: [Float], _ b: [Float]) -> [Float] { zip(a, b).map { $0 - $1 } }
 
-    init(reference: TensorArchive, candidate: TensorArchive, factor: Double = 1) {
+    /// `biasBeforeNormThreshold`: the script's 1e-8 for float64 references; comparing two
+    /// float32 runs needs a larger one, as both sides' gradients of those biases are rounding noise.
+    init(reference: TensorArchive, candidate: TensorArchive, factor: Double = 1, biasBeforeNormThreshold: Double = 1e-8) {
         for entry in reference.entries {
             let name = entry.name
             if name.hasPrefix("init/") || name.contains("/input/") { continue }
@@ -54,7 +56,7 @@ struct ParityComparison {
             if (kind == "grad" || kind == "param") && parameter.hasSuffix(".bias"),
                let g = reference["\(step)/grad/\(parameter)"],
                let wg = reference["\(step)/grad/\(parameter.dropLast(5)).weight"],
-               Self.norm(g.values) < 1e-8 * Self.norm(wg.values) {
+               Self.norm(g.values) < biasBeforeNormThreshold * Self.norm(wg.values) {
                 let error: Double
                 let tolerance: Double
                 if kind == "grad" {

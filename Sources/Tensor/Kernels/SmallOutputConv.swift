@@ -12,13 +12,16 @@ enum SmallOutputConv {
 
     /// A register tile shape as a type, so every kernel is specialised with constant sizes.
     /// Forward: `outputs x vectors` accumulators (channel, 8-pixel vector). Weight gradient:
-    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12.
+    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12
+    /// (the kernels have 12 accumulator variables).
     protocol Tile {
         static var outputs: Int { get }
         static var vectors: Int { get }
         static var columns: Int { get }
         static var weightVectors: Int { get }
     }
+    // Register budget (16 AVX2 registers): accumulators + weights/gradients + reused inputs <= 15,
+    // or the compiler spills an accumulator and the loop runs at half speed.
     enum Wide1: Tile {
         static var outputs: Int { 1 }; static var vectors: Int { 12 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
@@ -26,23 +29,43 @@ enum SmallOutputConv {
         static var outputs: Int { 1 }; static var vectors: Int { 3 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Wide2: Tile {
-        static var outputs: Int { 2 }; static var vectors: Int { 6 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
+        static var outputs: Int { 2 }; static var vectors: Int { 4 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
     enum Narrow2: Tile {
-        static var outputs: Int { 2 }; static var vectors: Int { 3 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
+        static var outputs: Int { 2 }; static var vectors: Int { 2 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
     enum Three: Tile {
-        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
+        static var outputs: Int { 3 }; static var vectors: Int { 3 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
     }
 
-    /// Runs `body` with the tile type fitting `g` (narrow tiles for rows of 32 pixels or less).
-    static func withTile(_ g: ConvGeometry, _ body: (any Tile.Type) -> Void) {
-        let narrow = g.outWidth <= 32
-        switch g.outChannels {
-        case 1: body(narrow ? Narrow1.self : Wide1.self)
-        case 2: body(narrow ? Narrow2.self : Wide2.self)
-        default: body(Three.self)
+    /// The tile types by name, so kernels can switch to a concrete (specialised) type.
+    enum TileKind: Sendable {
+        case wide1, narrow1, wide2, narrow2, three
+
+        /// The tile fitting `g` (narrow tiles for rows of 32 pixels or less).
+        init(_ g: ConvGeometry) {
+            let narrow = g.outWidth <= 32
+            switch g.outChannels {
+            case 1: self = narrow ? .narrow1 : .wide1
+            case 2: self = narrow ? .narrow2 : .wide2
+            default: self = .three
+            }
         }
+
+        var type: any Tile.Type {
+            switch self {
+            case .wide1: Wide1.self
+            case .narrow1: Narrow1.self
+            case .wide2: Wide2.self
+            case .narrow2: Narrow2.self
+            case .three: Three.self
+            }
+        }
+    }
+
+    /// Runs `body` with the tile fitting `g`.
+    static func withTile(_ g: ConvGeometry, _ body: (TileKind) -> Void) {
+        body(TileKind(g))
     }
 
     @inline(__always)
@@ -63,15 +86,31 @@ enum SmallOutputConv {
         let width: Int
         /// Row width of the (zero-extended) forward output and dy.
         let rowWidth: Int
-        init(_ g: ConvGeometry, tile: any Tile.Type) {
-            height = g.height + 2 * g.padding
-            // A multiple of both tile widths (the larger is a multiple of the smaller for every Tile).
-            let widest = 8 * Swift.max(tile.vectors, tile.weightVectors)
-            rowWidth = (g.outWidth + widest - 1) / widest * widest
-            width = rowWidth + g.kernelWidth + tile.columns
+        /// True when x itself has this layout (no padding, rows exactly as wide as the tiles
+        /// read), so the forward pass needs no copy.
+        let isInput: Bool
+        init(_ g: ConvGeometry, tile: any Tile.Type, forwardOnly: Bool = false) {
+            // A multiple of both tile widths.
+            var a = tile.vectors, b = tile.weightVectors
+            while b != 0 { (a, b) = (b, a % b) }
+            let step = 8 * tile.vectors * tile.weightVectors / a
+            rowWidth = (g.outWidth + step - 1) / step * step
+            if forwardOnly && g.padding == 0 && rowWidth == g.outWidth {
+                // Tiles read columns up to rowWidth + KW - 2 = W - 1: x as it is.
+                height = g.height
+                width = g.width
+                isInput = true
+            } else {
+                height = g.height + 2 * g.padding
+                width = rowWidth + g.kernelWidth + tile.columns
+                isInput = false
+            }
         }
         var plane: Int { height * width }
     }
+
+    /// `count` rounded up to whole 64-byte lines (keeps scratch sub-buffers SIMD-aligned).
+    static func aligned(_ count: Int) -> Int { (count + 15) / 16 * 16 }
 
     /// Copies x into the padded layout.
     static func pad(_ g: ConvGeometry, x: UnsafeMutablePointer<Float>, layout: PaddedLayout, into dst: UnsafeMutablePointer<Float>) {
@@ -94,23 +133,23 @@ enum SmallOutputConv {
         bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
     ) {
         withTile(g) { tile in
-            let layout = PaddedLayout(g, tile: tile)
+            let layout = PaddedLayout(g, tile: tile.type, forwardOnly: true)
             let outputs = g.outChannels
             let rowSums = outputs * layout.rowWidth
-            let inputCount = g.batch * g.channels * layout.plane
-            ScratchPool.with(count: inputCount + g.weightCount + g.batch * g.outHeight * rowSums + 16) { scratch in
-                pad(g, x: x, layout: layout, into: scratch)
+            let inputCount = layout.isInput ? 0 : aligned(g.batch * g.channels * layout.plane)
+            ScratchPool.with(count: inputCount + aligned(g.weightCount) + g.batch * g.outHeight * rowSums) { scratch in
+                if !layout.isInput { pad(g, x: x, layout: layout, into: scratch) }
                 // Weights interleaved by output channel: wt[k * O + o], k = (c, kh, kw).
                 let wt = scratch + inputCount
                 // Per-row partial sums (SIMD8-aligned: the scratch base is 64-byte aligned).
-                let sums = SharedPointer(wt + (g.weightCount + 7) / 8 * 8)
+                let sums = SharedPointer(wt + aligned(g.weightCount))
                 for o in 0..<outputs {
                     for k in 0..<g.patch { wt[k * outputs + o] = weight[o * g.patch + k] }
                 }
                 var biasValues: [Float] = [0, 0, 0]
                 if let bias { for o in 0..<outputs { biasValues[o] = bias[o] } }
                 let fixedBias = (biasValues[0], biasValues[1], biasValues[2])
-                let padded = SharedPointer(scratch), weights = SharedPointer(wt), out = SharedPointer(y)
+                let padded = SharedPointer(layout.isInput ? x : scratch), weights = SharedPointer(wt), out = SharedPointer(y)
                 ThreadPool.shared.parallelFor(g.batch * g.outHeight) { row in
                     // Concrete tile types, so each call is a specialised kernel.
                     func run<T: Tile>(_ t: T.Type) {
@@ -118,11 +157,11 @@ enum SmallOutputConv {
                                    partial: sums.base + row * rowSums)
                     }
                     switch tile {
-                    case is Wide1.Type: run(Wide1.self)
-                    case is Narrow1.Type: run(Narrow1.self)
-                    case is Wide2.Type: run(Wide2.self)
-                    case is Narrow2.Type: run(Narrow2.self)
-                    default: run(Three.self)
+                    case .wide1: run(Wide1.self)
+                    case .narrow1: run(Narrow1.self)
+                    case .wide2: run(Wide2.self)
+                    case .narrow2: run(Narrow2.self)
+                    case .three: run(Three.self)
                     }
                 }
             }
@@ -217,13 +256,13 @@ enum SmallOutputConv {
         dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
         withTile(g) { tile in
-            let layout = PaddedLayout(g, tile: tile)
+            let layout = PaddedLayout(g, tile: tile.type)
             let outputs = g.outChannels
             let dyWidth = layout.rowWidth
             let dyPlane = g.outHeight * dyWidth
             let blocksPerSample = (g.outHeight + rowsPerTask - 1) / rowsPerTask
             let tasks = g.batch * blocksPerSample
-            let inputCount = g.batch * g.channels * layout.plane
+            let inputCount = aligned(g.batch * g.channels * layout.plane)
             ScratchPool.with(count: inputCount + g.batch * outputs * dyPlane + tasks * g.weightCount + 8) { scratch in
                 pad(g, x: x, layout: layout, into: scratch)
                 // dy with rows zero-extended to the tile width, so tails contribute nothing.
@@ -246,11 +285,11 @@ enum SmallOutputConv {
                                    into: sums.base + task * g.weightCount)
                     }
                     switch tile {
-                    case is Wide1.Type: run(Wide1.self)
-                    case is Narrow1.Type: run(Narrow1.self)
-                    case is Wide2.Type: run(Wide2.self)
-                    case is Narrow2.Type: run(Narrow2.self)
-                    default: run(Three.self)
+                    case .wide1: run(Wide1.self)
+                    case .narrow1: run(Narrow1.self)
+                    case .wide2: run(Wide2.self)
+                    case .narrow2: run(Narrow2.self)
+                    case .three: run(Three.self)
                     }
                 }
                 // Fixed-order reduction over the tasks.

@@ -1,0 +1,88 @@
+import Config
+import Console
+import Dashboard
+import Foundation
+
+/// `coordinator` (and `herd coordinator`): runs a cluster training run.
+public enum CoordinatorCommand {
+    /// The command's spec; `name` is how it is invoked (`coordinator` or `herd coordinator`).
+    public static func spec(name: String) -> CommandSpec {
+        CommandSpec(
+            name: name,
+            abstract: "Coordinate a CycleGAN training run across worker machines.",
+            discussion: """
+                Listens on cluster.listen, prints the command to start workers with, waits for
+                cluster.min_workers, then plans every step: workers compute, the coordinator runs the
+                image pools and commits steps, writes checkpoints and validation images, and serves the
+                dashboard on dashboard.listen (its snapshot is saved to <run>/dashboard.html at every
+                epoch end). The token comes from cluster.token_file, else HERD_TOKEN.
+                """,
+            options: [
+                .value("config", "FILE", help: "The run configuration (YAML, or JSON of the same fields).", default: "cluster.yaml"),
+                .flag("resume", help: "Continue from the newest checkpoint of the run."),
+                .value("log-json", "FILE", help: "Also write one JSON status line per step to FILE."),
+                .flag("keep-running", help: "After the run finishes, keep serving the dashboard until interrupted."),
+            ],
+            examples: ["\(name) --config cluster.yaml", "\(name) --config cluster.yaml --resume"])
+    }
+
+    /// Runs the coordinator until the run finishes.
+    public static func run(_ args: ParsedArguments) throws {
+        let configPath = args.string("config", default: "cluster.yaml")
+        // YAML, or JSON of the same fields (as `herd train` accepts).
+        let config: RunConfig
+        var dashboardNamed = false
+        if configPath.hasSuffix(".json") {
+            config = try JSONDecoder().decode(RunConfig.self, from: try Data(contentsOf: URL(fileURLWithPath: configPath)))
+            dashboardNamed = true
+        } else {
+            let document = try RunConfig.loadDocument(path: configPath)
+            config = document.config
+            dashboardNamed = document.names("dashboard.listen")
+        }
+        try config.validate()
+        let token = try ClusterToken.load(file: config.cluster.tokenFile, environment: ProcessInfo.processInfo.environment)
+        let listen = try HostPort(parsing: config.cluster.listen)
+        print("loading the dataset from \(config.data.root) ...")
+        let run = try CycleGANRun(config: config)
+        var options = CoordinatorOptions(
+            runName: config.name, listen: listen, minWorkers: config.cluster.minWorkers, batchSize: config.training.batchSize,
+            heartbeatSeconds: config.cluster.heartbeatSeconds, checksumEverySteps: config.cluster.checksumEverySteps,
+            checkpointEverySteps: config.checkpoint.everySteps, validationEveryEpochs: config.validation.everyEpochs,
+            resume: args.flag("resume"), configJSON: Array(try JSONEncoder().encode(config)))
+        options.maxPayload = Frame.defaultMaxPayload
+        var jsonLog: (@Sendable (String) -> Void)?
+        if let path = args.string("log-json") {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError("cannot write \(path)") }
+            let box = LockedBox(handle)
+            jsonLog = { line in box.update { $0.write(Data((line + "\n").utf8)) } }
+        }
+        let handle = CoordinatorHandle()
+        let runDirectory = config.checkpoint.directory + "/" + config.name
+        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        let board = ClusterDashboard(config: config, handle: handle, runDirectory: runDirectory)
+        let server = try board.dashboard.start(
+            listen: config.dashboard.listen, allowNonLoopback: dashboardNamed)
+        if let server { print("dashboard: \(server.url)") }
+        board.startPolling()
+        let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, jsonLog: jsonLog)
+        Thread.detachNewThread {
+            // Print the worker command once listening.
+            while handle.address == nil { Thread.sleep(forTimeInterval: 0.05) }
+            let port = handle.address?.port ?? listen.port
+            let host = listen.isWildcard ? (ProcessInfo.processInfo.hostName) : listen.host
+            print("coordinator of run '\(config.name)' listening on \(listen.host):\(port)")
+            print("start workers on other machines with (same token in \(config.cluster.tokenFile) or HERD_TOKEN):")
+            print("  worker --coordinator \(HostPort(host: host, port: port)) --token-file \(config.cluster.tokenFile)")
+        }
+        defer { board.stop() }
+        try coordinator.run()
+        board.stop()
+        print("dashboard snapshot: \(board.snapshotPath)")
+        if args.flag("keep-running"), let server {
+            print("run finished; the dashboard stays up at \(server.url) (Ctrl-C to stop)")
+            while true { Thread.sleep(forTimeInterval: 3600) }
+        }
+    }
+}

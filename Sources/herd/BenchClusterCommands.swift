@@ -1,0 +1,132 @@
+import Cluster
+import Config
+import Console
+import Datasets
+import Foundation
+
+/// `herd bench allreduce` (and later `herd bench cluster`).
+enum BenchClusterCommands {
+    static let commands: [Subcommand] = [allReduce, cluster]
+
+    static let allReduce = Subcommand(["bench", "allreduce"], spec: CommandSpec(
+        name: "herd bench allreduce",
+        abstract: "Measure ring all-reduce throughput over real TCP.",
+        discussion: """
+            Without --rank, runs --workers replicas on threads of this process over loopback.
+            With --rank R --hosts H0:P,H1:P,..., this process is replica R of a ring of processes
+            (start one per machine or network namespace, same --hosts everywhere). The token comes
+            from --token-file or HERD_TOKEN (a fixed benchmark token when neither is set).
+            With --link-gbit, compares with the bound 2(N-1)/N x size / link rate.
+            """,
+        options: [
+            .value("workers", "N", help: "Replicas on local threads.", default: "2"),
+            .value("mb", "MB", help: "Buffer size in megabytes (113 = CycleGAN's G+D gradients).", default: "113"),
+            .value("iterations", "N", help: "Timed all-reduces after one warm-up.", default: "5"),
+            .value("chunk-kb", "KB", help: "Pipelining chunk size in KiB.", default: "1024"),
+            .value("link-gbit", "G", help: "Link rate to compare with, in Gbit/s."),
+            .value("rank", "R", help: "Run as replica R of a multi-process ring."),
+            .value("hosts", "LIST", help: "Comma-separated HOST:PORT of every replica, in ring order."),
+            .value("token-file", "FILE", help: "Cluster token file."),
+        ],
+        examples: ["herd bench allreduce --workers 3 --mb 113 --link-gbit 1",
+                   "herd bench allreduce --rank 0 --hosts 10.77.0.1:7100,10.77.0.2:7100 --mb 113 --link-gbit 1"])) { args in
+        let megabytes = try args.double("mb") ?? 113
+        let iterations = try args.int("iterations", default: 5, minimum: 1)
+        let chunkFloats = try args.int("chunk-kb", default: 1024, minimum: 1) * 256
+        let linkGbit = try args.double("link-gbit")
+        let token: ClusterToken
+        if args.string("token-file") != nil || ProcessInfo.processInfo.environment["HERD_TOKEN"] != nil {
+            token = try ClusterToken.load(file: args.string("token-file") ?? "", environment: ProcessInfo.processInfo.environment)
+        } else {
+            token = try ClusterToken("herd-allreduce-benchmark")
+        }
+        let result: AllReduceBenchmark.Result
+        if let rank = try args.int("rank") {
+            let hosts = try args.required("hosts").split(separator: ",").map { (s) throws -> HostPort in try HostPort(parsing: String(s)) }
+            print("replica \(rank) of \(hosts.count): listening on \(hosts[min(rank, hosts.count - 1)]), waiting for the ring...")
+            result = try AllReduceBenchmark.runMember(rank: rank, hosts: hosts, megabytes: megabytes, iterations: iterations,
+                                                      chunkFloats: chunkFloats, token: token)
+        } else {
+            let workers = try args.int("workers", default: 2, minimum: 2)
+            result = try AllReduceBenchmark.runLocal(workers: workers, megabytes: megabytes, iterations: iterations,
+                                                     chunkFloats: chunkFloats, token: token)
+        }
+        print(result.report(linkGbit: linkGbit))
+        print("  per step: " + result.seconds.map { String(format: "%.3f s", $0) }.joined(separator: ", "))
+    }
+
+    static let cluster = Subcommand(["bench", "cluster"], spec: CommandSpec(
+        name: "herd bench cluster",
+        abstract: "Compare a coordinator + N worker processes with one worker on the same total batch.",
+        discussion: """
+            Writes a synthetic dataset and a config to a scratch directory, runs the `coordinator` and
+            `worker` executables (found next to `herd`) over loopback for --steps steps, first with
+            --workers workers, then with one, and prints samples/s of each and the all-reduce time per step.
+            """,
+        options: [
+            .value("workers", "N", help: "Workers of the cluster run.", default: "2"),
+            .value("threads", "N", help: "Kernel threads per worker.", default: "1"),
+            .value("size", "PX", help: "Image size.", default: "64"),
+            .value("ngf", "N", help: "Generator filters.", default: "16"),
+            .value("blocks", "N", help: "Residual blocks.", default: "2"),
+            .value("batch", "N", help: "Global batch.", default: "4"),
+            .value("steps", "N", help: "Steps per run.", default: "6"),
+        ],
+        examples: ["herd bench cluster --workers 2 --threads 1 --size 64 --steps 6"])) { args in
+        let workers = try args.int("workers", default: 2, minimum: 1)
+        let threads = try args.int("threads", default: 1, minimum: 1)
+        let size = try args.int("size", default: 64, minimum: 32)
+        let batch = try args.int("batch", default: 4, minimum: 1)
+        let steps = try args.int("steps", default: 6, minimum: 2)
+        let directory = NSTemporaryDirectory() + "herd-bench-cluster-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try SyntheticDataset.write(to: directory + "/data", size: size, count: batch * steps, seed: 1)
+        var config = RunConfig()
+        config.name = "bench"
+        config.data.root = directory + "/data"
+        config.data.loadSize = size; config.data.cropSize = size
+        config.model.ngf = try args.int("ngf", default: 16, minimum: 1); config.model.ndf = config.model.ngf
+        config.model.nBlocks = try args.int("blocks", default: 2, minimum: 1)
+        config.training.batchSize = batch; config.training.nEpochs = 1; config.training.nEpochsDecay = 0
+        config.validation.count = 0
+        config.checkpoint.directory = directory + "/checkpoints"; config.checkpoint.everySteps = 0
+        config.cluster.tokenFile = directory + "/herd.token"
+        config.dashboard.listen = ""
+        try "bench-cluster-token-0123456789\n".write(toFile: config.cluster.tokenFile, atomically: true, encoding: .utf8)
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        func measure(_ n: Int) throws -> (rate: Double, reduce: Double) {
+            var c = config
+            c.cluster.minWorkers = n
+            c.cluster.listen = "127.0.0.1:\(21000 + Int.random(in: 0..<20000))"
+            let configPath = directory + "/cluster-\(n).json"
+            try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: configPath))
+            let log = directory + "/status-\(n).jsonl"
+            func spawn(_ name: String, _ arguments: [String]) throws -> Process {
+                let p = Process()
+                p.executableURL = bin.appendingPathComponent(name)
+                p.arguments = arguments
+                p.standardOutput = FileHandle.nullDevice
+                try p.run()
+                return p
+            }
+            let coordinator = try spawn("coordinator", ["--config", configPath, "--log-json", log])
+            let ws = try (0..<n).map { i in
+                try spawn("worker", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
+            }
+            coordinator.waitUntilExit()
+            ws.forEach { $0.waitUntilExit() }
+            let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            let statuses = lines.compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)) }
+            guard let last = statuses.last else { throw BenchmarkError("the run with \(n) worker(s) reported no step") }
+            // Skip the first step (warm-up, state transfer) for the all-reduce figure.
+            let reduce = statuses.dropFirst().map(\.allReduceSeconds)
+            return (last.samplesPerSecond, reduce.isEmpty ? last.allReduceSeconds : reduce.reduce(0, +) / Double(reduce.count))
+        }
+        print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker")
+        let many = try measure(workers)
+        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step", workers, many.rate, many.reduce))
+        let one = try measure(1)
+        print(String(format: "  1 worker:  %.2f samples/s", one.rate))
+        print(String(format: "  speed-up: %.2fx", many.rate / max(1e-9, one.rate)))
+    }
+}
