@@ -150,10 +150,13 @@ public enum Selfie2Cage {
                 throw .invalidArgument("\(path) already holds images; write to a new folder")
             }
         }
+        let rows = try pubfigRows(options)
+        guard FileIO.isDirectory(options.pubfigImages) else { throw .missingFolder(path: options.pubfigImages) }
         var notes: [String] = []
         let sinkA = try Sink(options, folder: "trainA"), sinkB = try Sink(options, folder: "trainB")
         let (selfieKept, selfieReport) = try prepareSelfies(options, sink: sinkA, notes: &notes, progress: progress)
-        let (pubfigKept, pubfigReport) = try preparePubFig(options, sink: sinkB, notes: &notes, progress: progress)
+        let (pubfigKept, pubfigReport) = try preparePubFig(options, rows: rows, sink: sinkB, notes: &notes,
+                                                           progress: progress)
         var report = Report(selfies: selfieReport, pubfig: pubfigReport, notes: notes)
         let a = try split(selfieKept, from: sinkA, test: "testA", options)
         let b = try split(pubfigKept, from: sinkB, test: "testB", options)
@@ -234,14 +237,24 @@ public enum Selfie2Cage {
         return index
     }
 
-    static func preparePubFig(_ o: Options, sink: Sink, notes: inout [String],
+    /// The urls file's rows for the person; fails early, before any image work, when there are none.
+    static func pubfigRows(_ o: Options) throws(DatasetError) -> [PubFigURLs.Row] {
+        let text = String(decoding: try FileIO.read(o.pubfigURLs), as: UTF8.self)
+        let all = try PubFigURLs(text: text, file: o.pubfigURLs).rows
+        let rows = all.filter { PubFigURLs.samePerson($0.person, o.person) }
+        guard !rows.isEmpty else {
+            var people: [String] = []
+            for row in all where people.last != row.person && !people.contains(row.person) { people.append(row.person) }
+            throw .invalidArgument("\(o.pubfigURLs) lists no images of '\(o.person)' (PubFig splits people between "
+                + "dev_urls.txt and eval_urls.txt; this file has \(people.count): "
+                + people.prefix(8).joined(separator: ", ") + (people.count > 8 ? ", ..." : "") + ")")
+        }
+        return rows
+    }
+
+    static func preparePubFig(_ o: Options, rows: [PubFigURLs.Row], sink: Sink, notes: inout [String],
                               progress: ((String, Int, Int) -> Void)?) throws(DatasetError) -> ([Kept], PubFigReport)
     {
-        let text = String(decoding: try FileIO.read(o.pubfigURLs), as: UTF8.self)
-        let rows = try PubFigURLs(text: text, file: o.pubfigURLs).rows.filter { PubFigURLs.samePerson($0.person, o.person) }
-        guard !rows.isEmpty else {
-            throw .invalidArgument("\(o.pubfigURLs) lists no images of '\(o.person)'")
-        }
         guard FileIO.isDirectory(o.pubfigImages) else { throw .missingFolder(path: o.pubfigImages) }
         let index = try indexFolder(o.pubfigImages)
         var report = PubFigReport(rows: rows.count)

@@ -230,9 +230,15 @@ struct JPEGParser {
         }
         let mcusWide = (width + 8 * hmax - 1) / (8 * hmax)
         let mcusHigh = (height + 8 * vmax - 1) / (8 * vmax)
-        let components = specs.map {
-            JPEGComponent(id: $0.id, h: $0.h, v: $0.v, quantSelector: $0.tq, frameWidth: width, frameHeight: height,
-                          hmax: hmax, vmax: vmax, mcusWide: mcusWide, mcusHigh: mcusHigh)
+        var components: [JPEGComponent] = []
+        for spec in specs {
+            guard let component = JPEGComponent(
+                id: spec.id, h: spec.h, v: spec.v, quantSelector: spec.tq, frameWidth: width, frameHeight: height,
+                hmax: hmax, vmax: vmax, mcusWide: mcusWide, mcusHigh: mcusHigh)
+            else {
+                throw .tooLarge(.jpeg, offset: offset + 1, width: width, height: height, limit: maxPixels)
+            }
+            components.append(component)
         }
         frame = JPEGFrame(progressive: progressive, width: width, height: height, components: components,
                           hmax: hmax, vmax: vmax, mcusWide: mcusWide, mcusHigh: mcusHigh, offset: markerOffset)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One color component of a JPEG frame and its DCT coefficients.
 final class JPEGComponent {
     let id: Int
@@ -18,8 +24,9 @@ final class JPEGComponent {
     /// Whether a scan has covered this component.
     var seen = false
 
-    init(id: Int, h: Int, v: Int, quantSelector: Int, frameWidth: Int, frameHeight: Int, hmax: Int, vmax: Int,
-         mcusWide: Int, mcusHigh: Int)
+    /// `nil` when the coefficient memory cannot be allocated.
+    init?(id: Int, h: Int, v: Int, quantSelector: Int, frameWidth: Int, frameHeight: Int, hmax: Int, vmax: Int,
+          mcusWide: Int, mcusHigh: Int)
     {
         self.id = id
         self.h = h
@@ -31,12 +38,13 @@ final class JPEGComponent {
         blocksHigh = (height + 7) / 8
         stride = mcusWide * h
         rows = mcusHigh * v
-        let count = stride * rows * 64
-        coefficients = .allocate(capacity: count)
-        coefficients.initialize(repeating: 0, count: count)
+        // calloc: large blocks come from the kernel already zeroed and untouched, so a corrupt
+        // header declaring a huge frame costs little until (and unless) data fills it.
+        guard let raw = calloc(stride * rows * 64, MemoryLayout<Int16>.stride) else { return nil }
+        coefficients = raw.bindMemory(to: Int16.self, capacity: stride * rows * 64)
     }
 
-    deinit { coefficients.deallocate() }
+    deinit { free(coefficients) }
 
     @inline(__always) func block(row: Int, column: Int) -> UnsafeMutablePointer<Int16> {
         coefficients + (row * stride + column) * 64
