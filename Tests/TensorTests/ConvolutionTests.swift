@@ -14,6 +14,8 @@ import Testing
         ConvCase(input: [1, 3, 11, 10], weight: [2, 3, 7, 7], stride: 1, padding: 0, bias: true),
         ConvCase(input: [3, 4, 5, 5], weight: [1, 4, 4, 4], stride: 1, padding: 1, bias: true),
         ConvCase(input: [1, 1, 4, 5], weight: [17, 1, 2, 3], stride: 3, padding: 2, bias: true),
+        // A patch of 400 > one 384-deep GEMM block: the bias must start only the first block.
+        ConvCase(input: [1, 25, 4, 4], weight: [7, 25, 4, 4], stride: 1, padding: 1, bias: true),
         // Stride-1 layers with 1-3 output channels on rows wider than 32 (wide register tiles, tails).
         ConvCase(input: [1, 3, 4, 45], weight: [1, 3, 3, 3], stride: 1, padding: 1, bias: true),
         ConvCase(input: [2, 2, 5, 41], weight: [2, 2, 3, 3], stride: 1, padding: 0, bias: true),

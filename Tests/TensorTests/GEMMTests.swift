@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test("GEMM matches a naive product for edge sizes, transposed operands and accumulation",
-          arguments: [(1, 1, 1), (7, 17, 5), (6, 16, 384), (13, 35, 400), (100, 70, 3), (3, 600, 50), (200, 2, 129)])
+          arguments: [(1, 1, 1), (7, 17, 5), (6, 16, 384), (13, 35, 400), (100, 70, 3), (3, 600, 50), (200, 2, 129), (20, 1100, 500)])
     func gemmMatchesNaive(_ size: (Int, Int, Int)) {
         let (m, n, k) = size
         var a = randomValues(m * k, seed: 51), b = randomValues(k * n, seed: 52)
@@ -53,7 +53,7 @@ import Testing
                 var covered = [Int](repeating: 0, count: m * n)
                 for (rows, columns) in tasks { for i in rows { for j in columns { covered[i * n + j] += 1 } } }
                 #expect(covered.allSatisfy { $0 == 1 }, "\(m)x\(n) on \(threads) threads")
-                #expect(tasks.count <= threads)
+                #expect(tasks.count <= 4 * threads)
             }
         }
     }

@@ -23,17 +23,15 @@ enum ConvKernels {
             return
         }
         let xs = SharedPointer(x), ys = SharedPointer(y)
-        if let bias {
-            fillChannels(y, value: bias, batch: g.batch, channels: g.outChannels, plane: g.pixels)
-        }
         let w = DenseMatrix(base: weight, rowStride: g.patch, columnStride: 1)
-        let hasBias = bias != nil
+        // The bias is each output row's start value inside the GEMM (no separate pass over y).
+        let start: GEMM.Start = bias.map { .rows(SharedPointer($0)) } ?? .zero
         GEMM.multiplyBatched(
             batch: g.batch, m: g.outChannels, n: g.pixels, k: g.patch,
             a: { _ in w },
             b: { n in Im2ColMatrix(image: xs.base + n * g.inputSize, geometry: g) },
             c: { n in ys.base + n * g.outputSize },
-            ldc: g.pixels, accumulate: { _ in hasBias })
+            ldc: g.pixels, start: { _ in start })
     }
 
     /// `dx = conv^T(dy, w)`: the gradient of `forward` with respect to x; dx `[N, C, H, W]` is
@@ -84,9 +82,11 @@ enum ConvKernels {
     }
 
     /// The stride-1 convolution that computes the input grad of `g` (nil when that needs a
-    /// crop, i.e. padding >= kernel size, or the kernel is not square).
+    /// crop, i.e. padding >= kernel size, or the kernel is not square, or when it would have so few
+    /// output channels (the layer's input channels, e.g. RGB) that GEMM + col2im is faster).
     static func flippedGeometry(_ g: ConvGeometry) -> ConvGeometry? {
-        guard g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding <= g.kernelHeight - 1 else { return nil }
+        guard g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding <= g.kernelHeight - 1,
+              g.channels > SmallOutputConv.maxOutputs else { return nil }
         return ConvGeometry(
             batch: g.batch, channels: g.outChannels, height: g.outHeight, width: g.outWidth, outChannels: g.channels,
             kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: 1, padding: g.kernelHeight - 1 - g.padding,
@@ -141,14 +141,6 @@ enum ConvKernels {
                 total += Elementwise.sumDouble(dys.base + (n * channels + o) * plane, count: plane)
             }
             out.base[o] = Float(total)
-        }
-    }
-
-    /// `y[n, c, :] = value[c]`.
-    static func fillChannels(_ y: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
-        let ys = SharedPointer(y), vs = SharedPointer(value)
-        ThreadPool.shared.parallelFor(batch * channels) { index in
-            (ys.base + index * plane).update(repeating: vs.base[index % channels], count: plane)
         }
     }
 

@@ -1,19 +1,19 @@
 /// Single-precision matrix multiply `C (+)= A · B` on packed, register-blocked panels.
 ///
-/// Blocking (BLIS order): columns in blocks of `nc`, depth in blocks of `kc` (B block packed into
-/// `nr`-wide k-major panels), rows in blocks of `mc` (A block packed into `mr`-tall k-major
-/// panels), then an `mr x nr` SIMD16 micro-kernel. Work is split over threads by whole row or
+/// Blocking: columns in blocks of `nc`, depth in blocks of `kc` (B block packed into `nr`-wide
+/// k-major panels, sized for L2), rows in blocks of `mc` (A block packed into `mr`-tall k-major
+/// panels), then an `mr x nr` SIMD16 micro-kernel. Inside a block the micro-tiles walk along a
+/// row panel (A panel in L1, consecutive C tiles in the same rows, which the hardware prefetcher
+/// follows); measured on the 2-core Zen 3 this beat the BLIS order and KC/MC/NC 256-512/96-384/256-2048. Work is split over threads by whole row or
 /// column panels, never over the depth, so every element of C sums its products in the same
 /// order whatever the thread count (results do not depend on `--threads`).
 enum GEMM {
     static let mr = 6
     static let nr = 16
     static let kc = 384
-    static let mc = 96
-    static let nc = 2048
+    static let mc = 192
+    static let nc = 512
 
-    /// Floats of scratch one serial multiply needs: packed A block, packed B block, one B row.
-    static let scratchCount = mc * kc + kc * nc + nc + 64
 
     /// `C[i, j] (+)= sum_p A[i, p] * B[p, j]` for `i < m`, `j < n`, `p < k`, C row-major with row
     /// stride `ldc`. With `accumulate == false` C is overwritten. Runs on the pool.
@@ -27,6 +27,17 @@ enum GEMM {
             accumulate: { _ in accumulate }, pool: pool)
     }
 
+    /// What the products are added to: C's old value (`accumulate`), zero, or a value per row.
+    enum Start: Sendable {
+        case zero
+        case accumulate
+        /// `C[i, j] = (sum ...) + rowValues[i]` (a convolution's bias), the bias added once to the
+        /// complete sum like PyTorch does. Starting the sum from the bias instead rounds every
+        /// partial sum at the bias' magnitude, and an instance norm after the convolution, which
+        /// subtracts the bias again, turns that into visible error.
+        case rows(SharedPointer)
+    }
+
     /// `batch` independent multiplies of the same size, item `t` from `a(t)`, `b(t)` into `c(t)`.
     /// Items run in order inside each thread's slice, so items may accumulate into the same C.
     static func multiplyBatched<A: MatrixSource, B: MatrixSource>(
@@ -34,23 +45,42 @@ enum GEMM {
         a: @Sendable (Int) -> A, b: @Sendable (Int) -> B, c: @Sendable (Int) -> UnsafeMutablePointer<Float>,
         ldc: Int, accumulate: @Sendable (Int) -> Bool, pool: ThreadPool = .shared
     ) {
+        multiplyBatched(batch: batch, m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc,
+                        start: { accumulate($0) ? .accumulate : .zero }, pool: pool)
+    }
+
+    /// `batch` multiplies, item `t` starting from `start(t)`.
+    static func multiplyBatched<A: MatrixSource, B: MatrixSource>(
+        batch: Int, m: Int, n: Int, k: Int,
+        a: @Sendable (Int) -> A, b: @Sendable (Int) -> B, c: @Sendable (Int) -> UnsafeMutablePointer<Float>,
+        ldc: Int, start: @Sendable (Int) -> Start, pool: ThreadPool = .shared
+    ) {
         guard m > 0, n > 0, batch > 0 else { return }
         let tasks = partition(m: m, n: n, k: k * batch, threads: pool.threadCount)
         pool.parallelFor(tasks.count) { task in
             let (rows, columns) = tasks[task]
-            ScratchPool.with(count: scratchCount) { scratch in
+            // With several column blocks, pack A once for all of them when it is not too large.
+            let packedRows = (rows.count + mr - 1) / mr * mr
+            let wholeA = columns.count > nc && packedRows * k <= wholeALimit
+            let aCount = wholeA ? packedRows * k : mc * kc
+            ScratchPool.with(count: aCount + kc * nc + nc + 64) { scratch in
                 for item in 0..<batch {
                     multiplySerial(
                         rows: rows, columns: columns, k: k, a: a(item), b: b(item), c: c(item), ldc: ldc,
-                        accumulate: accumulate(item), packedA: scratch, packedB: scratch + mc * kc,
-                        line: scratch + mc * kc + kc * nc)
+                        start: start(item), packedA: scratch, packedB: scratch + aCount,
+                        line: scratch + aCount + kc * nc, wholeA: wholeA)
                 }
             }
         }
     }
 
-    /// Splits the output into one block of whole panels per thread, along whichever dimension
-    /// balances better.
+    /// Floats of packed A kept for reuse across column blocks at most (16 MB).
+    static let wholeALimit = 1 << 22
+
+    /// Splits the output into blocks of whole panels along whichever dimension balances better:
+    /// one block per thread, except that wide column splits are cut into up to 4 blocks per thread
+    /// of at least `nc` columns (no extra packing: each `nc` block is packed anyway), which the
+    /// pool hands out dynamically, so a thread slowed by other work on the machine is not waited for.
     static func partition(m: Int, n: Int, k: Int, threads: Int) -> [(Range<Int>, Range<Int>)] {
         let panelsM = (m + mr - 1) / mr
         let panelsN = (n + nr - 1) / nr
@@ -61,8 +91,8 @@ enum GEMM {
             let largest = (panels + parts - 1) / parts
             return Double(panels) / Double(largest * threads)
         }
-        func split(_ panels: Int, width: Int, total: Int) -> [Range<Int>] {
-            let parts = Swift.min(threads, panels)
+        func split(_ panels: Int, width: Int, total: Int, parts wanted: Int) -> [Range<Int>] {
+            let parts = Swift.min(wanted, panels)
             var ranges: [Range<Int>] = []
             var start = 0
             for part in 0..<parts {
@@ -74,21 +104,36 @@ enum GEMM {
             return ranges
         }
         if efficiency(panelsN) >= efficiency(panelsM) {
-            return split(panelsN, width: nr, total: n).map { (0..<m, $0) }
+            let blocks = Swift.min(4 * threads, Swift.max(threads, n / nc))
+            // Keep a multiple of the thread count so the last round is not lopsided.
+            let parts = Swift.max(threads, blocks / threads * threads)
+            return split(panelsN, width: nr, total: n, parts: parts).map { (0..<m, $0) }
         } else {
-            return split(panelsM, width: mr, total: m).map { ($0, 0..<n) }
+            return split(panelsM, width: mr, total: m, parts: threads).map { ($0, 0..<n) }
         }
     }
 
     /// The serial blocked multiply of C's sub-block `rows x columns`.
     static func multiplySerial<A: MatrixSource, B: MatrixSource>(
         rows: Range<Int>, columns: Range<Int>, k: Int, a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
-        accumulate: Bool, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
-        line: UnsafeMutablePointer<Float>
+        start: Start, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+        line: UnsafeMutablePointer<Float>, wholeA: Bool = false
     ) {
+        // wholeA: packedA holds every (depth block, row block) of this task's rows, packed during
+        // the first column block and reused by the others.
+        let packedRows = (rows.count + mr - 1) / mr * mr
+        var rowValues: UnsafeMutablePointer<Float>?
+        var accumulate = false
+        switch start {
+        case .zero: break
+        case .accumulate: accumulate = true
+        case let .rows(values): rowValues = values.base
+        }
         if k == 0 {
             if !accumulate {
-                for i in rows { (c + i * ldc + columns.lowerBound).update(repeating: 0, count: columns.count) }
+                for i in rows {
+                    (c + i * ldc + columns.lowerBound).update(repeating: rowValues?[i] ?? 0, count: columns.count)
+                }
             }
             return
         }
@@ -102,10 +147,14 @@ enum GEMM {
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcb = Swift.min(mc, rows.upperBound - ic)
-                    packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: packedA)
+                    let blockA = wholeA ? packedA + pc * packedRows + (ic - rows.lowerBound) * kcb : packedA
+                    if !wholeA || jc == columns.lowerBound {
+                        packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: blockA)
+                    }
                     macroKernel(
-                        mc: mcb, nc: ncb, kc: kcb, packedA: packedA, packedB: packedB,
-                        c: c + ic * ldc + jc, ldc: ldc, accumulate: accumulate || pc > 0)
+                        mc: mcb, nc: ncb, kc: kcb, packedA: blockA, packedB: packedB,
+                        c: c + ic * ldc + jc, ldc: ldc, accumulate: accumulate || pc > 0,
+                        rowValues: pc + kcb == k ? rowValues.map { $0 + ic } : nil)
                     ic += mcb
                 }
                 pc += kcb
@@ -120,12 +169,7 @@ enum GEMM {
         var ir = 0
         while ir < mc {
             let count = Swift.min(mr, mc - ir)
-            let panel = dst + ir * kc
-            if a.prefersRowCopies {
-                for r in 0..<count { a.copyRow(i0 + ir + r, columns: p0, count: kc, to: panel + r, stride: mr) }
-            } else {
-                for p in 0..<kc { a.copyColumn(p0 + p, rows: i0 + ir, count: count, to: panel + p * mr, stride: 1) }
-            }
+            a.packPanel(rows: i0 + ir, count, columns: p0, count: kc, panel: mr, into: dst + ir * kc)
             ir += mr
         }
     }
@@ -165,68 +209,82 @@ enum GEMM {
     }
 
     /// All micro-tiles of one packed (mc x kc) A block times one packed (kc x nc) B block.
+    /// `rowValues` (last depth block only): a value per row added after the sum.
     static func macroKernel(
         mc: Int, nc: Int, kc: Int, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowValues: UnsafeMutablePointer<Float>?
     ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: mr * nr) { tileBuffer in
             guard let tile = tileBuffer.baseAddress else { return }
-            var jr = 0
-            while jr < nc {
-                let columns = Swift.min(nr, nc - jr)
-                let b = UnsafePointer(packedB + jr * kc)
-                var ir = 0
-                while ir < mc {
-                    let rows = Swift.min(mr, mc - ir)
-                    let a = UnsafePointer(packedA + ir * kc)
+            var ir = 0
+            while ir < mc {
+                let rows = Swift.min(mr, mc - ir)
+                let a = UnsafePointer(packedA + ir * kc)
+                let start = rowValues.map { UnsafePointer($0 + ir) }
+                var jr = 0
+                while jr < nc {
+                    let columns = Swift.min(nr, nc - jr)
+                    let b = UnsafePointer(packedB + jr * kc)
                     let out = c + ir * ldc + jr
                     if columns == nr {
-                        microKernel(rows: rows, kc: kc, a: a, b: b, c: out, ldc: ldc, accumulate: accumulate)
+                        microKernel(rows: rows, kc: kc, a: a, b: b, c: out, ldc: ldc, accumulate: accumulate, start: start)
                     } else {
-                        microKernel(rows: rows, kc: kc, a: a, b: b, c: tile, ldc: nr, accumulate: false)
+                        microKernel(rows: rows, kc: kc, a: a, b: b, c: tile, ldc: nr, accumulate: false, start: nil)
                         for r in 0..<rows {
                             let dst = out + r * ldc
                             let src = tile + r * nr
+                            let bias = start?[r] ?? 0
                             if accumulate {
-                                for j in 0..<columns { dst[j] += src[j] }
+                                for j in 0..<columns { dst[j] = dst[j] + src[j] + bias }
                             } else {
-                                for j in 0..<columns { dst[j] = src[j] }
+                                for j in 0..<columns { dst[j] = src[j] + bias }
                             }
                         }
                     }
-                    ir += mr
+                    jr += nr
                 }
-                jr += nr
+                ir += mr
             }
         }
     }
 
-    /// Dispatches to a micro-kernel specialised for the number of valid rows.
+    /// The number of valid rows of a micro-tile as a type: each `kernel6x16` specialisation has
+    /// it as a constant (relying on `@inline(__always)` to fold a runtime argument proved fragile).
+    protocol TileRows { static var rows: Int { get } }
+    enum Rows1: TileRows { static var rows: Int { 1 } }
+    enum Rows2: TileRows { static var rows: Int { 2 } }
+    enum Rows3: TileRows { static var rows: Int { 3 } }
+    enum Rows4: TileRows { static var rows: Int { 4 } }
+    enum Rows5: TileRows { static var rows: Int { 5 } }
+    enum Rows6: TileRows { static var rows: Int { 6 } }
+
+    /// Dispatches to the micro-kernel specialised for the number of valid rows.
     @inline(__always)
     static func microKernel(
         rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, start: UnsafePointer<Float>?
     ) {
         switch rows {
-        case 6: kernel6x16(rows: 6, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        case 5: kernel6x16(rows: 5, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        case 4: kernel6x16(rows: 4, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        case 3: kernel6x16(rows: 3, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        case 2: kernel6x16(rows: 2, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-        default: kernel6x16(rows: 1, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+        case 6: kernel6x16(Rows6.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 5: kernel6x16(Rows5.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 4: kernel6x16(Rows4.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 3: kernel6x16(Rows3.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        case 2: kernel6x16(Rows2.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
+        default: kernel6x16(Rows1.self, kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, start: start)
         }
     }
 
     /// The register-blocked micro-kernel: up to 6 rows x 16 columns of C held in SIMD16 registers,
-    /// one FMA (`addingProduct`) per row per depth step. `rows` is a constant after inlining, so
-    /// the unused rows' code disappears.
-    @inline(__always)
-    static func kernel6x16(
-        rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    /// one FMA (`addingProduct`) per row per depth step. `R.rows` is a constant in each
+    /// specialisation, so the unused rows' code disappears.
+    static func kernel6x16<R: TileRows>(
+        _: R.Type, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, start: UnsafePointer<Float>?
     ) {
+        let rows = R.rows
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
         var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+
         var pa = a
         var pb = b
         for _ in 0..<kc {
@@ -241,19 +299,26 @@ enum GEMM {
             pb += nr
         }
         if accumulate {
-            storeVector(loadVector(c) + c0, c)
-            if rows > 1 { storeVector(loadVector(c + ldc) + c1, c + ldc) }
-            if rows > 2 { storeVector(loadVector(c + 2 * ldc) + c2, c + 2 * ldc) }
-            if rows > 3 { storeVector(loadVector(c + 3 * ldc) + c3, c + 3 * ldc) }
-            if rows > 4 { storeVector(loadVector(c + 4 * ldc) + c4, c + 4 * ldc) }
-            if rows > 5 { storeVector(loadVector(c + 5 * ldc) + c5, c + 5 * ldc) }
-        } else {
-            storeVector(c0, c)
-            if rows > 1 { storeVector(c1, c + ldc) }
-            if rows > 2 { storeVector(c2, c + 2 * ldc) }
-            if rows > 3 { storeVector(c3, c + 3 * ldc) }
-            if rows > 4 { storeVector(c4, c + 4 * ldc) }
-            if rows > 5 { storeVector(c5, c + 5 * ldc) }
+            c0 = loadVector(c) + c0
+            if rows > 1 { c1 = loadVector(c + ldc) + c1 }
+            if rows > 2 { c2 = loadVector(c + 2 * ldc) + c2 }
+            if rows > 3 { c3 = loadVector(c + 3 * ldc) + c3 }
+            if rows > 4 { c4 = loadVector(c + 4 * ldc) + c4 }
+            if rows > 5 { c5 = loadVector(c + 5 * ldc) + c5 }
         }
+        if let start {
+            c0 += SIMD16(repeating: start[0])
+            if rows > 1 { c1 += SIMD16(repeating: start[1]) }
+            if rows > 2 { c2 += SIMD16(repeating: start[2]) }
+            if rows > 3 { c3 += SIMD16(repeating: start[3]) }
+            if rows > 4 { c4 += SIMD16(repeating: start[4]) }
+            if rows > 5 { c5 += SIMD16(repeating: start[5]) }
+        }
+        storeVector(c0, c)
+        if rows > 1 { storeVector(c1, c + ldc) }
+        if rows > 2 { storeVector(c2, c + 2 * ldc) }
+        if rows > 3 { storeVector(c3, c + 3 * ldc) }
+        if rows > 4 { storeVector(c4, c + 4 * ldc) }
+        if rows > 5 { storeVector(c5, c + 5 * ldc) }
     }
 }

@@ -8,6 +8,19 @@ protocol MatrixSource: Sendable {
     func copyRow(_ row: Int, columns start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int)
     /// Writes `count` elements of column `column`, rows `start...`, to `dst[0], dst[stride], ...`.
     func copyColumn(_ column: Int, rows start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int)
+    /// Writes rows `first..<first+rows` (rows <= panel), columns `start..<start+count`, interleaved:
+    /// element (row r, column p) to `dst[p * panel + r]` (one packed GEMM A panel).
+    func packPanel(rows first: Int, _ rows: Int, columns start: Int, count: Int, panel: Int, into dst: UnsafeMutablePointer<Float>)
+}
+
+extension MatrixSource {
+    func packPanel(rows first: Int, _ rows: Int, columns start: Int, count: Int, panel: Int, into dst: UnsafeMutablePointer<Float>) {
+        if prefersRowCopies {
+            for r in 0..<rows { copyRow(first + r, columns: start, count: count, to: dst + r, stride: panel) }
+        } else {
+            for p in 0..<count { copyColumn(start + p, rows: first, count: rows, to: dst + p * panel, stride: 1) }
+        }
+    }
 }
 
 /// Copies `count` floats between strided locations.
@@ -42,6 +55,30 @@ struct DenseMatrix: MatrixSource, @unchecked Sendable {
     func copyColumn(_ column: Int, rows start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int) {
         stridedCopy(from: base + start * rowStride + column * columnStride, stride: rowStride, to: dst, stride: stride, count: count)
     }
+
+    func packPanel(rows first: Int, _ rows: Int, columns start: Int, count: Int, panel: Int, into dst: UnsafeMutablePointer<Float>) {
+        guard columnStride == 1, rows == 6, panel == 6 else {
+            if prefersRowCopies {
+                for r in 0..<rows { copyRow(first + r, columns: start, count: count, to: dst + r, stride: panel) }
+            } else {
+                for p in 0..<count { copyColumn(start + p, rows: first, count: rows, to: dst + p * panel, stride: 1) }
+            }
+            return
+        }
+        // Six row streams, one sequential write stream.
+        let r0 = base + first * rowStride + start
+        let r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride
+        var out = dst
+        for p in 0..<count {
+            out[0] = r0[p]
+            out[1] = r1[p]
+            out[2] = r2[p]
+            out[3] = r3[p]
+            out[4] = r4[p]
+            out[5] = r5[p]
+            out += 6
+        }
+    }
 }
 
 /// The transpose of another source.
@@ -56,5 +93,13 @@ struct TransposedMatrix<Base: MatrixSource>: MatrixSource {
 
     func copyColumn(_ column: Int, rows start: Int, count: Int, to dst: UnsafeMutablePointer<Float>, stride: Int) {
         base.copyRow(column, columns: start, count: count, to: dst, stride: stride)
+    }
+
+    func packPanel(rows first: Int, _ rows: Int, columns start: Int, count: Int, panel: Int, into dst: UnsafeMutablePointer<Float>) {
+        if prefersRowCopies {
+            for r in 0..<rows { copyRow(first + r, columns: start, count: count, to: dst + r, stride: panel) }
+        } else {
+            for p in 0..<count { copyColumn(start + p, rows: first, count: rows, to: dst + p * panel, stride: 1) }
+        }
     }
 }

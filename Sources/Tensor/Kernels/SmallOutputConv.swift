@@ -12,13 +12,16 @@ enum SmallOutputConv {
 
     /// A register tile shape as a type, so every kernel is specialised with constant sizes.
     /// Forward: `outputs x vectors` accumulators (channel, 8-pixel vector). Weight gradient:
-    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12.
+    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12
+    /// (the kernels have 12 accumulator variables).
     protocol Tile {
         static var outputs: Int { get }
         static var vectors: Int { get }
         static var columns: Int { get }
         static var weightVectors: Int { get }
     }
+    // Register budget (16 AVX2 registers): accumulators + weights/gradients + reused inputs <= 15,
+    // or the compiler spills an accumulator and the loop runs at half speed.
     enum Wide1: Tile {
         static var outputs: Int { 1 }; static var vectors: Int { 12 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
@@ -26,13 +29,13 @@ enum SmallOutputConv {
         static var outputs: Int { 1 }; static var vectors: Int { 3 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Wide2: Tile {
-        static var outputs: Int { 2 }; static var vectors: Int { 6 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
+        static var outputs: Int { 2 }; static var vectors: Int { 4 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
     enum Narrow2: Tile {
-        static var outputs: Int { 2 }; static var vectors: Int { 3 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
+        static var outputs: Int { 2 }; static var vectors: Int { 2 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
     enum Three: Tile {
-        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
+        static var outputs: Int { 3 }; static var vectors: Int { 3 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
     }
 
     /// The tile types by name, so kernels can switch to a concrete (specialised) type.
@@ -87,9 +90,11 @@ enum SmallOutputConv {
         /// read), so the forward pass needs no copy.
         let isInput: Bool
         init(_ g: ConvGeometry, tile: any Tile.Type, forwardOnly: Bool = false) {
-            // A multiple of both tile widths (the larger is a multiple of the smaller for every Tile).
-            let widest = 8 * Swift.max(tile.vectors, tile.weightVectors)
-            rowWidth = (g.outWidth + widest - 1) / widest * widest
+            // A multiple of both tile widths.
+            var a = tile.vectors, b = tile.weightVectors
+            while b != 0 { (a, b) = (b, a % b) }
+            let step = 8 * tile.vectors * tile.weightVectors / a
+            rowWidth = (g.outWidth + step - 1) / step * step
             if forwardOnly && g.padding == 0 && rowWidth == g.outWidth {
                 // Tiles read columns up to rowWidth + KW - 2 = W - 1: x as it is.
                 height = g.height
@@ -176,8 +181,8 @@ enum SmallOutputConv {
         let block = Swift.max(1, (96 * 1024) / (g.kernelHeight * layout.width * 4))
         let partial = UnsafeMutableRawPointer(floats).bindMemory(to: SIMD8<Float>.self, capacity: o * layout.rowWidth / 8)
         do {
-            let b0 = SIMD8<Float>(repeating: bias.0), b1 = SIMD8<Float>(repeating: bias.1), b2 = SIMD8<Float>(repeating: bias.2)
-            for i in 0..<(o * layout.rowWidth / 8) { partial[i] = select(i, layout.rowWidth / 8, b0, b1, b2) }
+            // The bias is added once to the finished sums (as PyTorch does), not summed along.
+            for i in 0..<(o * layout.rowWidth / 8) { partial[i] = .zero }
             var c0 = 0
             while c0 < g.channels {
                 let c1 = Swift.min(g.channels, c0 + block)
@@ -235,7 +240,9 @@ enum SmallOutputConv {
             let values = UnsafeRawPointer(partial).assumingMemoryBound(to: Float.self)
             for channel in 0..<o {
                 let dst = y + ((n * g.outChannels + channel) * g.outHeight + oh) * g.outWidth
-                dst.update(from: values + channel * layout.rowWidth, count: g.outWidth)
+                let sums = values + channel * layout.rowWidth
+                let value = channel == 0 ? bias.0 : (channel == 1 ? bias.1 : bias.2)
+                for j in 0..<g.outWidth { dst[j] = sums[j] + value }
             }
         }
     }
