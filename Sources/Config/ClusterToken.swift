@@ -7,7 +7,7 @@ import Glibc
 /// editors add) is ignored; the rest must be at least `minimumLength` printable
 /// ASCII characters without spaces. `description` never shows the secret.
 public struct ClusterToken: Sendable, Equatable, CustomStringConvertible {
-    /// Where a token came from.
+    /// Where a token came from; `description` reads "from file herd.token".
     public enum Source: Sendable, Equatable, CustomStringConvertible {
         case file(String)
         case environment(variable: String)
@@ -15,8 +15,8 @@ public struct ClusterToken: Sendable, Equatable, CustomStringConvertible {
 
         public var description: String {
             switch self {
-            case .file(let path): return "file \(path)"
-            case .environment(let variable): return "environment variable \(variable)"
+            case .file(let path): return "from file \(path)"
+            case .environment(let variable): return "from environment variable \(variable)"
             case .generated: return "newly generated"
             }
         }
@@ -111,7 +111,7 @@ public struct ClusterToken: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Redacted: `cluster token (64 characters, from file herd.token)`.
-    public var description: String { "cluster token (\(value.count) characters, from \(source))" }
+    public var description: String { "cluster token (\(value.count) characters, \(source))" }
 
     private static func trimmed(_ s: String) -> String {
         var scalars = Substring(s).unicodeScalars[...]
@@ -145,9 +145,9 @@ public enum ClusterTokenError: Error, Sendable, Equatable, CustomStringConvertib
         case .unreadable(let file, let reason):
             return "cannot read the cluster token file \(file): \(reason)"
         case .tooShort(let source, let length, let minimum):
-            return "the cluster token from \(source) is too short: \(length) characters, at least \(minimum) are needed"
+            return "the cluster token (\(source)) is too short: \(length) characters, at least \(minimum) are needed"
         case .invalidCharacters(let source):
-            return "the cluster token from \(source) must be printable ASCII without spaces"
+            return "the cluster token (\(source)) must be printable ASCII without spaces"
         case .randomUnavailable(let reason):
             return "cannot generate a cluster token: /dev/urandom: \(reason)"
         case .unwritable(let file, let reason):

@@ -48,14 +48,38 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case .syntax(let at, let detail):
             return "\(at): \(detail)"
         case .unknownKey(let at, let key, let known):
-            let list = known.isEmpty ? "" : " (known keys here: \(known.joined(separator: ", ")))"
-            return "\(at): unknown key \"\(key)\"\(list)"
+            let name = key.split(separator: ".").last.map(String.init) ?? key
+            let guess = Self.closest(to: name, in: known).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let list = known.isEmpty ? "" : "; known keys here: \(known.joined(separator: ", "))"
+            return "\(at): unknown key \"\(key)\"\(guess)\(list)"
         case .wrongType(let at, let key, let expected, let found):
             return "\(at): \(key): expected \(expected), found \(found)"
         case .invalidValue(let at, let key, let reason):
             if let at { return "\(at): \(key): \(reason)" }
             return "\(key): \(reason)"
         }
+    }
+
+    /// The known key within edit distance 2 of `name` (a typo), if exactly one is closest.
+    static func closest(to name: String, in known: [String]) -> String? {
+        let scored = known.map { ($0, editDistance(Array(name), Array($0))) }.filter { $0.1 <= 2 }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), scored.filter({ $0.1 == best.1 }).count == 1 else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance between two strings' characters.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// Where the problem is, when it is in a file.

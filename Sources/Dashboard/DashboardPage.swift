@@ -83,7 +83,7 @@ struct DashboardPage {
         out += "</h2><div class=\"charts\">"
         let points = history.points
         for (k, term) in LossValues.names.enumerated() {
-            let series = points.map { (step: $0.step, value: $0.losses.values[k]) }
+            let series = points.map { (step: $0.step, count: $0.count, value: $0.losses.values[k]) }
             let chart = LossChart(term: term, points: series, color: LossChart.color(for: term))
             out += "<figure>\(chart.svg())<figcaption><span>\(HTML.escape(term))</span>"
             if let latest = history.latest { out += "<b>\(HTML.number(latest.losses.values[k]))</b>" }
@@ -96,7 +96,7 @@ struct DashboardPage {
     private func workers() -> String {
         var out = "<section class=\"card\"><h2>Workers <small>(\(status.workers.filter { $0.state == .active }.count) active)</small></h2>"
         guard !status.workers.isEmpty else { return out + "<p class=\"none\">No workers yet.</p></section>\n" }
-        out += "<table class=\"workers\"><thead><tr><th>worker</th><th>address</th><th>state</th><th class=\"num\">batch share</th>"
+        out += "<div class=\"scroll\"><table class=\"workers\"><thead><tr><th>worker</th><th>address</th><th>state</th><th class=\"num\">batch share</th>"
         out += "<th class=\"num\">step time</th><th class=\"num\">send MB/s</th><th class=\"num\">recv MB/s</th><th>joined</th></tr></thead><tbody>"
         for w in status.workers {
             out += "<tr class=\"worker \(w.state.rawValue)\"><td>\(HTML.escape(w.name))</td><td><code>\(HTML.escape(w.address))</code></td>"
@@ -107,7 +107,7 @@ struct DashboardPage {
             out += "<td class=\"num\">\(HTML.fixed(w.sendMBps, 1))</td><td class=\"num\">\(HTML.fixed(w.recvMBps, 1))</td>"
             out += "<td>\(HTML.time(w.joinedAt))</td></tr>"
         }
-        return out + "</tbody></table></section>\n"
+        return out + "</tbody></table></div></section>\n"
     }
 
     private func gallery() -> String {
@@ -207,7 +207,7 @@ struct DashboardPage {
         th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);white-space:nowrap}
         th{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
         .num{text-align:right;font-variant-numeric:tabular-nums}
-        .workers{display:block;overflow-x:auto}
+        .scroll{overflow-x:auto}
         .state{padding:1px 8px;border-radius:999px;font-size:12px;background:#e3e6ec}
         .state.active{background:#d7f3e3;color:#176a3a}
         .state.joining{background:#fff1cc;color:#7a5b00}

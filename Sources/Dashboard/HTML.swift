@@ -27,9 +27,25 @@ enum HTML {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "-∞") }
         if value == 0 { return "0" }
         let magnitude = abs(value)
-        if magnitude >= 1e5 || magnitude < 1e-3 { return String(format: "%.\(max(0, digits - 1))e", value) }
+        if magnitude >= 1e5 || magnitude < 1e-3 { return scientific(value, digits: digits) }
         let decimals = max(0, digits - 1 - Int(floor(log10(magnitude))))
         return String(format: "%.\(decimals)f", value)
+    }
+
+    /// `2e-4`, `1.5e-5`, `3.2e+6`: C's `%e` without trailing zeros or exponent padding.
+    static func scientific(_ value: Double, digits: Int) -> String {
+        let text = String(format: "%.\(max(0, digits - 1))e", value)
+        guard let e = text.firstIndex(of: "e") else { return text }
+        var mantissa = String(text[..<e])
+        if mantissa.contains(".") {
+            while mantissa.hasSuffix("0") { mantissa.removeLast() }
+            if mantissa.hasSuffix(".") { mantissa.removeLast() }
+        }
+        var exponent = text[text.index(after: e)...]
+        let sign = exponent.first == "-" ? "-" : ""
+        exponent = exponent.drop { $0 == "+" || $0 == "-" }
+        let trimmed = exponent.drop { $0 == "0" }
+        return mantissa + "e" + sign + (trimmed.isEmpty ? "0" : String(trimmed))
     }
 
     /// `value` with a fixed number of decimals.

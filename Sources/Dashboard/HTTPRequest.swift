@@ -49,14 +49,14 @@ public struct HTTPRequest: Sendable, Equatable {
     /// Whether the client wants the connection kept open after this request.
     public var wantsKeepAlive: Bool {
         let connection = header("Connection")?.lowercased() ?? ""
-        let tokens = connection.split(separator: ",").map { $0.trimmingCharacters(in: " \t") }
+        let tokens = connection.split(separator: ",").map { $0.trimmed(of: " \t") }
         if tokens.contains("close") { return false }
         return version == "HTTP/1.1" || tokens.contains("keep-alive")
     }
 }
 
 extension Substring {
-    func trimmingCharacters(in set: String) -> String {
+    func trimmed(of set: String) -> String {
         var s = self[...]
         while let f = s.first, set.contains(f) { s.removeFirst() }
         while let l = s.last, set.contains(l) { s.removeLast() }

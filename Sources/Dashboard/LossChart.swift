@@ -2,8 +2,8 @@
 /// range and step range labelled. Non-finite values leave gaps.
 struct LossChart {
     var term: String
-    /// (global step, value), in step order.
-    var points: [(step: Int, value: Double)]
+    /// (last global step averaged, steps averaged, value), in step order.
+    var points: [(step: Int, count: Int, value: Double)]
     var color: String
 
     static let width = 320.0, height = 140.0
@@ -42,7 +42,9 @@ struct LossChart {
         } else {
             hi += (hi - lo) * 0.05
         }
-        let s0 = Double(first.step), s1 = Double(max(last.step, first.step + 1))
+        // The axis starts at the first step averaged into the first point.
+        let firstStep = first.step - max(1, first.count) + 1
+        let s0 = Double(firstStep), s1 = Double(max(last.step, firstStep + 1))
         func x(_ step: Int) -> Double { x0 + (Double(step) - s0) / (s1 - s0) * (x1 - x0) }
         func y(_ v: Double) -> Double { y1 - (v - lo) / (hi - lo) * (y1 - y0) }
         func f(_ v: Double) -> String { HTML.fixed(v, 1) }
@@ -54,7 +56,7 @@ struct LossChart {
             let dy = k == 0 ? -2.0 : k == 2 ? 9.0 : 3.5
             out += "<text x=\"\(f(x0 - 4))\" y=\"\(f(gy + dy))\" text-anchor=\"end\" class=\"tick\">\(HTML.number(v, significant: 3))</text>"
         }
-        out += "<text x=\"\(f(x0))\" y=\"\(f(h - 6))\" class=\"tick\">step \(HTML.grouped(first.step))</text>"
+        out += "<text x=\"\(f(x0))\" y=\"\(f(h - 6))\" class=\"tick\">step \(HTML.grouped(firstStep))</text>"
         out += "<text x=\"\(f(x1))\" y=\"\(f(h - 6))\" text-anchor=\"end\" class=\"tick\">\(HTML.grouped(last.step))</text>"
 
         // Split at non-finite values so a NaN step shows as a gap, not a plunge.

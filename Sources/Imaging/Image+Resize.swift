@@ -97,22 +97,51 @@ extension Image {
     private static func resampleRows(_ image: Image, _ w: ResampleWeights, rows: Range<Int>) -> Image {
         let outWidth = w.start.count
         let c = image.channels
+        let inRow = image.width * c
         var out = [UInt8](repeating: 0, count: outWidth * rows.count * c)
         let k = w.fixedPoint
         let taps = w.taps
-        image.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        let half: Int32 = 1 << Int32(ResampleWeights.precisionBits - 1)
+        image.pixels.withUnsafeBufferPointer { srcBuffer in
+            out.withUnsafeMutableBufferPointer { dstBuffer in
                 k.withUnsafeBufferPointer { kk in
-                    for (oy, y) in rows.enumerated() {
-                        let row = y * image.width * c
-                        for xx in 0..<outWidth {
-                            let xmin = w.start[xx], n = w.count[xx]
-                            for ch in 0..<c {
-                                var sum: Int32 = 1 << Int32(ResampleWeights.precisionBits - 1)
-                                for x in 0..<n {
-                                    sum &+= Int32(src[row + (xmin + x) * c + ch]) &* kk[xx * taps + x]
+                    w.start.withUnsafeBufferPointer { starts in
+                        w.count.withUnsafeBufferPointer { counts in
+                            guard let src = srcBuffer.baseAddress, let dst = dstBuffer.baseAddress,
+                                  let weights = kk.baseAddress else { return }
+                            for (oy, y) in rows.enumerated() {
+                                let row = src + y * inRow
+                                let outRow = dst + oy * outWidth * c
+                                for xx in 0..<outWidth {
+                                    let first = row + starts[xx] * c
+                                    let n = counts[xx]
+                                    let kw = weights + xx * taps
+                                    if c == 3 {
+                                        // Three independent sums: the common RGB case, latency-bound otherwise.
+                                        var s0 = half, s1 = half, s2 = half
+                                        var p = first
+                                        for x in 0..<n {
+                                            let weight = kw[x]
+                                            s0 &+= Int32(p[0]) &* weight
+                                            s1 &+= Int32(p[1]) &* weight
+                                            s2 &+= Int32(p[2]) &* weight
+                                            p += 3
+                                        }
+                                        outRow[xx * 3] = clip8(s0)
+                                        outRow[xx * 3 + 1] = clip8(s1)
+                                        outRow[xx * 3 + 2] = clip8(s2)
+                                        continue
+                                    }
+                                    for ch in 0..<c {
+                                        var sum = half
+                                        var p = first + ch
+                                        for x in 0..<n {
+                                            sum &+= Int32(p.pointee) &* kw[x]
+                                            p += c
+                                        }
+                                        outRow[xx * c + ch] = clip8(sum)
+                                    }
                                 }
-                                dst[(oy * outWidth + xx) * c + ch] = clip8(sum)
                             }
                         }
                     }
@@ -129,18 +158,22 @@ extension Image {
         var out = [UInt8](repeating: 0, count: rowLength * outHeight)
         let k = w.fixedPoint
         let taps = w.taps
-        image.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                k.withUnsafeBufferPointer { kk in
+        let half: Int32 = 1 << Int32(ResampleWeights.precisionBits - 1)
+        var sums = [Int32](repeating: 0, count: rowLength)
+        image.pixels.withUnsafeBufferPointer { srcBuffer in
+            out.withUnsafeMutableBufferPointer { dstBuffer in
+                sums.withUnsafeMutableBufferPointer { acc in
+                    guard let src = srcBuffer.baseAddress, let dst = dstBuffer.baseAddress else { return }
                     for yy in 0..<outHeight {
-                        let ymin = w.start[yy], n = w.count[yy]
-                        for i in 0..<rowLength {
-                            var sum: Int32 = 1 << Int32(ResampleWeights.precisionBits - 1)
-                            for y in 0..<n {
-                                sum &+= Int32(src[(ymin + y) * rowLength + i]) &* kk[yy * taps + y]
-                            }
-                            dst[yy * rowLength + i] = clip8(sum)
+                        for i in 0..<rowLength { acc[i] = half }
+                        // Accumulate whole rows: contiguous, vectorizable.
+                        for y in 0..<w.count[yy] {
+                            let weight = k[yy * taps + y]
+                            let row = src + (w.start[yy] + y) * rowLength
+                            for i in 0..<rowLength { acc[i] &+= Int32(row[i]) &* weight }
                         }
+                        let outRow = dst + yy * rowLength
+                        for i in 0..<rowLength { outRow[i] = clip8(acc[i]) }
                     }
                 }
             }

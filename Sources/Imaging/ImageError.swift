@@ -15,6 +15,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case tooLarge(ImageFormat, offset: Int, width: Int, height: Int, limit: Int)
     /// The file could not be read.
     case unreadableFile(path: String, reason: String)
+    /// The file could not be written (or its extension names no format we write).
+    case unwritableFile(path: String, reason: String)
     /// Decoding the file at `path` failed with the wrapped error.
     indirect case inFile(path: String, ImageError)
 
@@ -39,6 +41,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "more than the limit of \(limit)"
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
+        case .unwritableFile(let path, let reason):
+            return "cannot write \(path): \(reason)"
         case .inFile(let path, let error):
             return "\(path): \(error)"
         }

@@ -17,9 +17,13 @@ enum HerdCommandTable {
     /// Add a command group's `commands` here.
     static var all: [Subcommand] {
         var commands: [Subcommand] = []
+        commands += DemoCommand.commands
         commands += VersionCommand.commands
+        commands += ImageCommands.commands
         commands += DataCommands.commands
         commands += TrainCommands.commands
+        commands += BenchKernelsCommand.commands
+        commands += BenchClusterCommands.commands
         return commands
     }
 }

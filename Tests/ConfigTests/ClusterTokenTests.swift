@@ -53,6 +53,7 @@ import Testing
         #expect(a.value.allSatisfy { $0.isHexDigit })
         #expect(a != b)
         #expect(!a.description.contains(a.value))
+        #expect(a.description == "cluster token (64 characters, newly generated)")
 
         let path = temporaryPath("written")
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -103,7 +103,7 @@ import Testing
         #expect(at == SourceLocation(file: "c.yaml", line: 4))
         #expect(key == "training.batchsize")
         #expect(known.contains("batch_size"))
-        #expect(nested?.description.hasPrefix("c.yaml: line 4: unknown key \"training.batchsize\"") == true)
+        #expect(nested?.description.hasPrefix("c.yaml: line 4: unknown key \"training.batchsize\" (did you mean \"batch_size\"?)") == true)
 
         let top = #expect(throws: ConfigError.self) { try RunConfig.parse(yaml: "\n\nmodle:\n  ngf: 1\n", file: "c.yaml") }
         guard case .unknownKey(let topAt, "modle", _)? = top else { Issue.record("got \(String(describing: top))"); return }

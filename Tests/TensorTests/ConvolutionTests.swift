@@ -14,6 +14,13 @@ import Testing
         ConvCase(input: [1, 3, 11, 10], weight: [2, 3, 7, 7], stride: 1, padding: 0, bias: true),
         ConvCase(input: [3, 4, 5, 5], weight: [1, 4, 4, 4], stride: 1, padding: 1, bias: true),
         ConvCase(input: [1, 1, 4, 5], weight: [17, 1, 2, 3], stride: 3, padding: 2, bias: true),
+        // Stride-1 layers with 1-3 output channels on rows wider than 32 (wide register tiles, tails).
+        ConvCase(input: [1, 3, 4, 45], weight: [1, 3, 3, 3], stride: 1, padding: 1, bias: true),
+        ConvCase(input: [2, 2, 5, 41], weight: [2, 2, 3, 3], stride: 1, padding: 0, bias: true),
+        ConvCase(input: [1, 2, 6, 37], weight: [3, 2, 4, 4], stride: 1, padding: 2, bias: true),
+        // Unpadded rows exactly one register tile wide: the forward pass reads x in place.
+        ConvCase(input: [2, 2, 4, 34], weight: [3, 2, 3, 3], stride: 1, padding: 0, bias: true),
+        ConvCase(input: [1, 2, 3, 26], weight: [1, 2, 3, 3], stride: 1, padding: 0, bias: false),
     ]
 
     @Test("conv2d forward and gradients match a naive float64 convolution", arguments: convCases)

@@ -90,7 +90,7 @@ enum Deflater {
             if better >= config.goodLength { chain >>= 2 }
             var candidate = Int(head[hash(at: i)])
             if candidate == i { candidate = Int(prev[i & (Deflater.windowSize - 1)]) }
-            let base = data.baseAddress!
+            guard let base = data.baseAddress else { return (0, 0) }
             while candidate >= 0 && chain > 0 {
                 let distance = i - candidate
                 if distance <= 0 || distance > Deflater.windowSize - 262 { break }

@@ -48,11 +48,11 @@ extension JPEGParser {
         quant.withUnsafeBufferPointer { q in
             JPEGIDCT.rangeLimit.withUnsafeBufferPointer { range in
                 samples.withUnsafeMutableBufferPointer { out in
+                    guard let quant = q.baseAddress, let base = out.baseAddress, let limit = range.baseAddress else { return }
                     for by in 0..<c.blocksHigh {
                         for bx in 0..<c.blocksWide {
-                            JPEGIDCT.transform(c.block(row: by, column: bx), q.baseAddress!,
-                                               out.baseAddress! + by * 8 * stride + bx * 8, stride,
-                                               workspace, range.baseAddress!)
+                            JPEGIDCT.transform(c.block(row: by, column: bx), quant, base + by * 8 * stride + bx * 8,
+                                               stride, workspace, limit)
                         }
                     }
                 }

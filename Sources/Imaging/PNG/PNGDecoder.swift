@@ -12,6 +12,17 @@ enum PNGDecoder {
         return try parser.readHeader()
     }
 
+    /// Whether a tRNS chunk precedes the image data (best effort: false when the chunks are unreadable).
+    static func hasTransparency(_ bytes: [UInt8]) -> Bool {
+        var parser = PNGChunkParser(bytes: bytes)
+        guard (try? parser.readHeader()) != nil else { return false }
+        while let chunk = try? parser.nextChunk() {
+            if chunk.type == "tRNS" { return true }
+            if chunk.type == "IDAT" || chunk.type == "IEND" { return false }
+        }
+        return false
+    }
+
     static func decode(_ bytes: [UInt8], maxPixels: Int) throws(ImageError) -> Image {
         var parser = PNGChunkParser(bytes: bytes)
         let header = try parser.readHeader()
@@ -241,6 +252,19 @@ struct PNGChunkParser {
     }
 }
 
+/// The decoded channel count for a header: palette -> RGB(A), tRNS adds alpha to gray and RGB.
+struct PNGPixelWriterShape {
+    var channels: Int
+    init(header: PNGHeader, hasTransparency: Bool) {
+        switch header.colorType {
+        case 0: channels = hasTransparency ? 2 : 1
+        case 2, 3: channels = hasTransparency ? 4 : 3
+        case 4: channels = 2
+        default: channels = 4
+        }
+    }
+}
+
 /// Converts unfiltered rows into the output image's samples.
 struct PNGPixelWriter {
     let header: PNGHeader
@@ -289,7 +313,8 @@ struct PNGPixelWriter {
                     paletteRGBA[i * 4 + 1] = palette[i * 3 + 1]
                     paletteRGBA[i * 4 + 2] = palette[i * 3 + 2]
                 }
-                paletteRGBA[i * 4 + 3] = i < (transparency?.count ?? 0) ? transparency![i] : 255
+                let alphas = transparency ?? []
+                paletteRGBA[i * 4 + 3] = i < alphas.count ? alphas[i] : 255
             }
         }
     }

@@ -5,6 +5,10 @@
 /// - weight grad:   `dW (O x K) += dy[n] (O x P) · col(x[n])^T (P x K)`, or its transpose when
 ///                  that puts the larger dimensions in the GEMM's M and N.
 /// A transposed convolution runs the same passes with forward and input grad swapped.
+///
+/// Special cases: stride-1 layers with at most 3 output channels go to `SmallOutputConv`; the
+/// input grad of a stride-1 layer is itself a stride-1 convolution of dy with the flipped,
+/// transposed kernel (no col2im).
 enum ConvKernels {
     /// Floats of column buffer the input-grad pass works through at a time.
     static let columnChunkFloats = 1 << 20
@@ -14,6 +18,10 @@ enum ConvKernels {
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
         bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
     ) {
+        if SmallOutputConv.applies(g) {
+            SmallOutputConv.forward(g, x: x, weight: weight, bias: bias, y: y)
+            return
+        }
         let xs = SharedPointer(x), ys = SharedPointer(y)
         if let bias {
             fillChannels(y, value: bias, batch: g.batch, channels: g.outChannels, plane: g.pixels)
@@ -34,6 +42,21 @@ enum ConvKernels {
         _ g: ConvGeometry, dy: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>
     ) {
+        if let flipped = flippedGeometry(g) {
+            // dx[c, i, j] = sum_{o, a, b} dy[o, i + a - p', j + b - p'] * w[o, c, K-1-a, K-1-b], p' = K-1-p.
+            ScratchPool.with(count: g.weightCount) { flippedWeight in
+                let area = g.kernelHeight * g.kernelWidth
+                for o in 0..<g.outChannels {
+                    for c in 0..<g.channels {
+                        let from = weight + (o * g.channels + c) * area
+                        let to = flippedWeight + (c * g.outChannels + o) * area
+                        for t in 0..<area { to[t] = from[area - 1 - t] }
+                    }
+                }
+                forward(flipped, x: dy, weight: flippedWeight, bias: nil, y: dx)
+            }
+            return
+        }
         dx.update(repeating: 0, count: g.batch * g.inputSize)
         let chunk = Swift.min(g.pixels, Swift.max(GEMM.nr, columnChunkFloats / Swift.max(g.patch, 1) / GEMM.nr * GEMM.nr))
         let wT = DenseMatrix(base: weight, rowStride: 1, columnStride: g.patch)
@@ -60,11 +83,25 @@ enum ConvKernels {
         }
     }
 
+    /// The stride-1 convolution that computes the input grad of `g` (nil when that needs a
+    /// crop, i.e. padding >= kernel size, or the kernel is not square).
+    static func flippedGeometry(_ g: ConvGeometry) -> ConvGeometry? {
+        guard g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding <= g.kernelHeight - 1 else { return nil }
+        return ConvGeometry(
+            batch: g.batch, channels: g.outChannels, height: g.outHeight, width: g.outWidth, outChannels: g.channels,
+            kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: 1, padding: g.kernelHeight - 1 - g.padding,
+            outHeight: g.height, outWidth: g.width)
+    }
+
     /// `dW (+)= sum_n dy[n] · col(x[n])^T`; dW `[O, C, KH, KW]`, overwritten unless `accumulate`.
     static func backwardWeight(
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
+        if SmallOutputConv.applies(g) {
+            SmallOutputConv.backwardWeight(g, x: x, dy: dy, dWeight: dWeight, accumulate: accumulate)
+            return
+        }
         let xs = SharedPointer(x), dys = SharedPointer(dy), dws = SharedPointer(dWeight)
         // Cost of a GEMM tile grid: rows cost what they are (small-row kernels), columns are
         // padded to whole 16-wide vectors.

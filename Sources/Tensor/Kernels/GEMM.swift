@@ -12,8 +12,8 @@ enum GEMM {
     static let mc = 96
     static let nc = 2048
 
-    /// Floats of scratch one serial multiply needs for its packed A and B blocks.
-    static let scratchCount = mc * kc + kc * nc + 64
+    /// Floats of scratch one serial multiply needs: packed A block, packed B block, one B row.
+    static let scratchCount = mc * kc + kc * nc + nc + 64
 
     /// `C[i, j] (+)= sum_p A[i, p] * B[p, j]` for `i < m`, `j < n`, `p < k`, C row-major with row
     /// stride `ldc`. With `accumulate == false` C is overwritten. Runs on the pool.
@@ -42,7 +42,8 @@ enum GEMM {
                 for item in 0..<batch {
                     multiplySerial(
                         rows: rows, columns: columns, k: k, a: a(item), b: b(item), c: c(item), ldc: ldc,
-                        accumulate: accumulate(item), packedA: scratch, packedB: scratch + mc * kc)
+                        accumulate: accumulate(item), packedA: scratch, packedB: scratch + mc * kc,
+                        line: scratch + mc * kc + kc * nc)
                 }
             }
         }
@@ -82,7 +83,8 @@ enum GEMM {
     /// The serial blocked multiply of C's sub-block `rows x columns`.
     static func multiplySerial<A: MatrixSource, B: MatrixSource>(
         rows: Range<Int>, columns: Range<Int>, k: Int, a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
-        accumulate: Bool, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>
+        accumulate: Bool, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+        line: UnsafeMutablePointer<Float>
     ) {
         if k == 0 {
             if !accumulate {
@@ -96,7 +98,7 @@ enum GEMM {
             var pc = 0
             while pc < k {
                 let kcb = Swift.min(kc, k - pc)
-                packB(b, depth: pc, kc: kcb, columns: jc, nc: ncb, into: packedB)
+                packB(b, depth: pc, kc: kcb, columns: jc, nc: ncb, into: packedB, line: line)
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcb = Swift.min(mc, rows.upperBound - ic)
@@ -129,20 +131,36 @@ enum GEMM {
     }
 
     /// Packs B[depth p0..<p0+kc, columns j0..<j0+nc] into nr-wide panels, element (p, j) at
-    /// p*nr + j, zero-padding the last panel.
+    /// p*nr + j, zero-padding the last panel. Row-friendly sources are read one whole row (nc
+    /// columns) at a time into `line`, then dealt out to the panels.
     @inline(__always)
-    static func packB<B: MatrixSource>(_ b: B, depth p0: Int, kc: Int, columns j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
-        var jr = 0
-        while jr < nc {
-            let count = Swift.min(nr, nc - jr)
-            let panel = dst + jr * kc
-            if count < nr { panel.update(repeating: 0, count: kc * nr) }
-            if b.prefersRowCopies {
-                for p in 0..<kc { b.copyRow(p0 + p, columns: j0 + jr, count: count, to: panel + p * nr, stride: 1) }
-            } else {
-                for j in 0..<count { b.copyColumn(j0 + jr + j, rows: p0, count: kc, to: panel + j, stride: nr) }
+    static func packB<B: MatrixSource>(
+        _ b: B, depth p0: Int, kc: Int, columns j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>,
+        line: UnsafeMutablePointer<Float>
+    ) {
+        let full = nc / nr * nr
+        if b.prefersRowCopies {
+            for p in 0..<kc {
+                b.copyRow(p0 + p, columns: j0, count: nc, to: line, stride: 1)
+                var jr = 0
+                while jr < full {
+                    storeVector(loadVector(line + jr), dst + jr * kc + p * nr)
+                    jr += nr
+                }
+                if full < nc {
+                    let tail = dst + full * kc + p * nr
+                    for j in 0..<nr { tail[j] = full + j < nc ? line[full + j] : 0 }
+                }
             }
-            jr += nr
+        } else {
+            var jr = 0
+            while jr < nc {
+                let count = Swift.min(nr, nc - jr)
+                let panel = dst + jr * kc
+                if count < nr { panel.update(repeating: 0, count: kc * nr) }
+                for j in 0..<count { b.copyColumn(j0 + jr + j, rows: p0, count: kc, to: panel + j, stride: nr) }
+                jr += nr
+            }
         }
     }
 

@@ -1,0 +1,166 @@
+import Config
+import CycleGAN
+import Foundation
+import Imaging
+import Tensor
+
+/// Sample images travel as blobs of little-endian float32 CHW crops in [-1, 1]
+/// (`SampleSource.sample` on the coordinator). See the report: encoded files
+/// would cross the network once, but `SampleSource` cannot yet augment an image it
+/// did not load itself.
+enum FloatBlob {
+    static func encode(_ values: [Float]) -> Blob {
+        Blob(bytes: values.withUnsafeBytes { Array($0) })
+    }
+    static func decode(_ bytes: [UInt8], count: Int) throws(ClusterError) -> [Float] {
+        guard bytes.count == count * 4 else { throw .model("a sample image has \(bytes.count) bytes, expected \(count * 4)") }
+        var out = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { src in out.withUnsafeMutableBytes { $0.copyMemory(from: src) } }
+        return out
+    }
+}
+
+/// A worker's CycleGAN replica: the model, both Adam optimizers and the
+/// gradient buffers, driven by `ClusterWorker` through the decomposed step.
+public final class CycleGANReplica: ReplicaModel {
+    let config: RunConfig
+    let model: CycleGANModel
+    var optimizers: CycleGANOptimizers
+    let weights: LossWeights
+    var gradG: [Float]
+    var gradD: [Float]
+    var combined: [Float]
+    let imageCount: Int
+    let size: Int
+    /// Real images of the step's slots, kept from the generator pass for the discriminator pass.
+    var reals: [Int: (a: [Float], b: [Float])] = [:]
+
+    /// - Throws: `ClusterError.model` for an unusable architecture.
+    public init(config: RunConfig) throws(ClusterError) {
+        self.config = config
+        do { model = try CycleGANModel(architecture: config.model, seed: config.training.seed) } catch { throw .model("\(error)") }
+        optimizers = CycleGANOptimizers(model: model, training: config.training)
+        weights = LossWeights(cycle: Float(config.training.lambdaCycle), identity: Float(config.training.lambdaIdentity))
+        gradG = model.generators.zeroBuffer()
+        gradD = model.discriminators.zeroBuffer()
+        combined = [Float](repeating: 0, count: gradG.count + gradD.count)
+        size = config.data.cropSize
+        imageCount = 3 * size * size
+    }
+
+    public var gradientCount: Int { combined.count }
+    public var fakeCount: Int { 2 * imageCount }
+    public var lossNames: [String] { CycleGANReplica.lossNames }
+    static let lossNames = ["G_gan_AB", "G_gan_BA", "cycle_A", "cycle_B", "idt_A", "idt_B", "D_A", "D_B"]
+
+    public func load(_ state: ReplicaState) throws {
+        let layout = try CycleGANStateLayout(model: model)
+        try layout.load(state, into: model, optimizers: &optimizers)
+    }
+
+    public func state(step: Int) -> ReplicaState {
+        CycleGANStateLayout.state(model: model, optimizers: optimizers, step: step)
+    }
+
+    public func resetGradients() {
+        for i in gradG.indices { gradG[i] = 0 }
+        for i in gradD.indices { gradD[i] = 0 }
+        reals = [:]
+    }
+
+    public func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double]) {
+        var a: [[Float]] = [], b: [[Float]] = []
+        for s in samples {
+            guard s.blobs.count == 2 else { throw ClusterError.model("sample \(s.index) needs 2 images, got \(s.blobs.count)") }
+            let pair = (try FloatBlob.decode(s.blobs[0], count: imageCount), try FloatBlob.decode(s.blobs[1], count: imageCount))
+            reals[s.slot] = pair
+            a.append(pair.0); b.append(pair.1)
+        }
+        let realA = try Tensor.images(a, height: size, width: size)
+        let realB = try Tensor.images(b, height: size, width: size)
+        let pass = try model.generatorPass(realA: realA, realB: realB, scale: scale, weights: weights, gradients: &gradG)
+        let fakeA = pass.outputs.fakeA.sampleArrays(), fakeB = pass.outputs.fakeB.sampleArrays()
+        let l = pass.losses
+        let losses = [l.ganAB, l.ganBA, l.cycleA, l.cycleB, l.identityA, l.identityB].map { $0 * Double(scale) }
+        return (zip(fakeA, fakeB).map { $0 + $1 }, losses)
+    }
+
+    public func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {
+        let pairs = samples.compactMap { reals[$0.slot] }
+        guard pairs.count == samples.count, pooled.allSatisfy({ $0.count == fakeCount }) else {
+            throw ClusterError.model("discriminator pass without the generator pass's images or with wrong-sized fakes")
+        }
+        let realA = try Tensor.images(pairs.map(\.a), height: size, width: size)
+        let realB = try Tensor.images(pairs.map(\.b), height: size, width: size)
+        let fakeA = try Tensor.images(pooled.map { Array($0[0..<imageCount]) }, height: size, width: size)
+        let fakeB = try Tensor.images(pooled.map { Array($0[imageCount...]) }, height: size, width: size)
+        let l = try model.discriminatorPass(realA: realA, realB: realB, pooledFakeA: fakeA, pooledFakeB: fakeB, scale: scale, gradients: &gradD)
+        return [l.discriminatorA, l.discriminatorB].map { $0 * Double(scale) }
+    }
+
+    public func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        combined.replaceSubrange(0..<gradG.count, with: gradG)
+        combined.replaceSubrange(gradG.count..<combined.count, with: gradD)
+        let result = try combined.withUnsafeMutableBufferPointer { try body($0) }
+        gradG = Array(combined[0..<gradG.count])
+        gradD = Array(combined[gradG.count...])
+        return result
+    }
+
+    public func applyUpdate(learningRate: Double) throws {
+        try optimizers.stepGenerators(model, gradients: gradG, lr: learningRate)
+        try optimizers.stepDiscriminators(model, gradients: gradD, lr: learningRate)
+    }
+
+    public func parameterChecksum() -> UInt32 {
+        var crc = CRC32()
+        model.generators.flatValues().withUnsafeBytes { crc.update($0) }
+        model.discriminators.flatValues().withUnsafeBytes { crc.update($0) }
+        return crc.value
+    }
+
+    /// `real | translated | reconstructed` as PNG.
+    public func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8] {
+        let values = try FloatBlob.decode(image, count: imageCount)
+        let input = try Tensor.images([values], height: size, width: size)
+        let (forward, backward) = domain == 0 ? (model.generatorAB, model.generatorBA) : (model.generatorBA, model.generatorAB)
+        let fake = try GradMode.noGrad { try forward(input) }
+        let rec = try GradMode.noGrad { try backward(fake) }
+        let panels = [input, fake, rec].compactMap { Image(chwFloats: $0.scalars, width: size, height: size) }
+        guard panels.count == 3, let row = Image.horizontalConcatenation(panels) else {
+            throw ClusterError.model("validation image could not be rendered")
+        }
+        return PNGEncoder.encode(row)
+    }
+}
+
+/// The flat layout of a CycleGAN replica's state:
+/// `G params ‖ D params ‖ Adam G m ‖ Adam G v ‖ Adam D m ‖ Adam D v`, steps `[Adam G, Adam D]`.
+struct CycleGANStateLayout {
+    let g: Int, d: Int
+    init(model: CycleGANModel) throws(ClusterError) { g = model.generators.count; d = model.discriminators.count }
+
+    static func state(model: CycleGANModel, optimizers: CycleGANOptimizers, step: Int) -> ReplicaState {
+        var values = model.generators.flatValues()
+        values += model.discriminators.flatValues()
+        values += optimizers.generator.m; values += optimizers.generator.v
+        values += optimizers.discriminator.m; values += optimizers.discriminator.v
+        return ReplicaState(step: step, optimizerSteps: [optimizers.generator.step, optimizers.discriminator.step], values: values)
+    }
+
+    func load(_ state: ReplicaState, into model: CycleGANModel, optimizers: inout CycleGANOptimizers) throws(ClusterError) {
+        guard state.values.count == 3 * (g + d), state.optimizerSteps.count == 2 else {
+            throw .model("a CycleGAN state needs \(3 * (g + d)) floats and 2 optimizer steps, got \(state.values.count) and \(state.optimizerSteps.count)")
+        }
+        let v = state.values
+        var o = 0
+        func take(_ n: Int) -> [Float] { defer { o += n }; return Array(v[o..<(o + n)]) }
+        guard model.generators.load(flat: take(g)), model.discriminators.load(flat: take(d)) else {
+            throw .model("the state does not fit the model's parameters")
+        }
+        optimizers.generator.m = take(g); optimizers.generator.v = take(g)
+        optimizers.discriminator.m = take(d); optimizers.discriminator.v = take(d)
+        optimizers.generator.step = state.optimizerSteps[0]
+        optimizers.discriminator.step = state.optimizerSteps[1]
+    }
+}

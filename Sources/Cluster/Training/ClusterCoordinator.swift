@@ -1,0 +1,533 @@
+import Config
+import Foundation
+
+/// The coordinator of a data-parallel run: admits workers, plans every step,
+/// runs the fake pools, commits or drops steps, checkpoints, and collects
+/// validation images. Everything it decides happens on the thread calling
+/// `run()`; connection threads only authenticate peers and queue their messages.
+///
+/// Step protocol (attempt = ring generation):
+/// plan → workers' generator passes → `fakes` → pools in slot order → `pooled`
+/// → discriminator passes → ring all-reduce among workers → `reduced` (CRC of the
+/// sum) → `commit` when every member reported the same sum, else `abort` and the
+/// step is redone by the workers still alive. Replicas apply Adam only on commit.
+public final class ClusterCoordinator {
+    let options: CoordinatorOptions
+    let model: RunModel
+    let token: ClusterToken
+    let handle: CoordinatorHandle
+    let log: @Sendable (String) -> Void
+    let jsonLog: (@Sendable (String) -> Void)?
+    let schedule: StepSchedule
+    let events = EventQueue<CoordinatorEvent>()
+    let started = Date()
+
+    var members: [Int: Member] = [:]
+    var nextMemberID = 1
+    let idCounter = LockedBox(1)
+    var committedStep = 0
+    /// The coordinator's copy of the replica state (from init, a checkpoint or a replica) and the pools at that step.
+    var stateCopy: ReplicaState
+    var poolsAtStateCopy: any Sendable
+    var stateRequest: (memberID: Int, assembler: StateTransfer.Assembler?)?
+    var inFlight: StepInFlight?
+    var generation = 0
+    var lastRing: [Int] = []
+    var needCheckpoint = false
+    var pendingValidation: Int?
+    var checksums: [Int: [Int: UInt32]] = [:]
+    var trainingStarted = false
+    var sessionSamples = 0
+    var sessionStart: Date?
+    var lastStatusLine = Date.distantPast
+
+    enum CoordinatorEvent: Sendable {
+        case joined(id: Int, name: String, connection: Connection, ring: RingMember, threads: Int)
+        case message(Int, Message)
+        case lost(Int, String)
+    }
+
+    struct Member {
+        var id: Int
+        var name: String
+        var connection: Connection
+        var ring: RingMember
+        var threads: Int
+        /// Holds the committed state (acknowledged with a checksum).
+        var synced = false
+        var syncing = false
+        var sentBlobs = Set<[UInt8]>()
+        /// Seconds per slot, smoothed.
+        var secondsPerSlot: Double?
+        var lastSlots = 0
+        var lastStepSeconds = 0.0
+        var lastReduceSeconds = 0.0
+        var bytesMark = (sent: 0, received: 0, time: Date())
+        var rates = (send: 0.0, receive: 0.0)
+    }
+
+    struct StepInFlight {
+        var step: Int
+        var generation: Int
+        var epoch: Int
+        var learningRate: Double
+        var ring: [Int]
+        var slotsOf: [Int: [Int]]
+        var tickets: [SlotTicket]
+        var fakes: [Int: [Float]] = [:]
+        var fakeSeconds: [Int: Double] = [:]
+        var pooledSent = false
+        var poolsBefore: any Sendable
+        var reduced: [Int: Reduced] = [:]
+        var startedAt = Date()
+    }
+
+    /// - Throws: `ClusterError.model` when the initial state or the checkpoint cannot be loaded.
+    public init(options: CoordinatorOptions, model: RunModel, token: ClusterToken, handle: CoordinatorHandle = CoordinatorHandle(),
+                log: @escaping @Sendable (String) -> Void = { print($0) }, jsonLog: (@Sendable (String) -> Void)? = nil) throws(ClusterError) {
+        self.options = options
+        self.model = model
+        self.token = token
+        self.handle = handle
+        self.log = log
+        self.jsonLog = jsonLog
+        schedule = StepSchedule(epochLength: model.epochLength, batchSize: options.batchSize, totalEpochs: model.totalEpochs)
+        do {
+            if options.resume, let resumed = try model.loadLatestCheckpoint() {
+                stateCopy = resumed
+                log("resuming \(options.runName) from its checkpoint at step \(resumed.step)")
+            } else {
+                stateCopy = try model.initialState()
+            }
+        } catch {
+            throw .model("cannot prepare the run state: \(error)")
+        }
+        committedStep = stateCopy.step
+        poolsAtStateCopy = model.exchangeSnapshot()
+        handle.status.update { s in
+            s.run = options.runName; s.totalEpochs = schedule.totalEpochs; s.totalSteps = schedule.totalSteps
+            s.step = committedStep; s.lossNames = model.lossNames; s.phase = "waiting for workers"
+        }
+    }
+
+    // MARK: Running
+
+    /// Listens and trains until the schedule ends (or `handle.stop()`).
+    /// - Throws: `ClusterError` for a listen failure, a model failure or diverged replicas.
+    public func run() throws(ClusterError) {
+        let listener: Listener
+        do { listener = try Listener(on: options.listen) } catch { throw .transport(error) }
+        handle.boundAddress.set(listener.address)
+        defer {
+            listener.close()
+            for m in members.values { m.connection.close() }
+        }
+        startAccepting(listener)
+        event("listening on \(listener.address); waiting for \(options.minWorkers) worker(s)")
+        while true {
+            if handle.stopFlag.get() {
+                broadcast(.bye("the coordinator is stopping"))
+                setPhase("stopped")
+                return
+            }
+            while let e = events.pop(timeout: inFlight == nil ? 0.02 : 0.1) {
+                try handle(e)
+                if handle.stopFlag.get() { break }
+            }
+            if inFlight == nil {
+                if try betweenSteps() { return }
+            }
+        }
+    }
+
+    /// Work at a step boundary. Returns true when the run is over.
+    private func betweenSteps() throws(ClusterError) -> Bool {
+        if stateRequest != nil { return false }
+        let unsynced = members.values.filter { !$0.synced && !$0.syncing }
+        if needCheckpoint || !unsynced.isEmpty || pendingValidation != nil {
+            guard try ensureStateCopy() else { return false }
+        }
+        if needCheckpoint {
+            do {
+                let path = try model.saveCheckpoint(stateCopy)
+                handle.status.update { $0.lastCheckpoint = path }
+                event("checkpoint at step \(committedStep): \(path)")
+            } catch {
+                throw .model("cannot write the checkpoint of step \(committedStep): \(error)")
+            }
+            needCheckpoint = false
+        }
+        if let epoch = pendingValidation {
+            pendingValidation = nil
+            try runValidation(epoch: epoch)
+        }
+        for m in unsynced { sync(m.id) }
+        if options.stopAfterStep.map({ committedStep >= $0 }) == true {
+            broadcast(.bye("the coordinator is stopping"))
+            setPhase("stopped")
+            return true
+        }
+        if committedStep >= schedule.totalSteps {
+            broadcast(.bye("run finished"))
+            setPhase("finished")
+            event("run finished at step \(committedStep)")
+            return true
+        }
+        let ready = members.values.filter(\.synced)
+        let needed = trainingStarted ? 1 : options.minWorkers
+        if ready.count >= needed && !members.values.contains(where: \.syncing) {
+            try plan(step: committedStep + 1)
+        } else {
+            setPhase(members.isEmpty ? "waiting for workers" : "waiting for \(needed - ready.count) more worker(s) / syncing")
+        }
+        return false
+    }
+
+    /// Makes `stateCopy` hold the committed step: asks a synced replica, or rolls back
+    /// to the copy when no replica holds the committed step any more. Returns true when ready.
+    private func ensureStateCopy() throws(ClusterError) -> Bool {
+        if stateCopy.step == committedStep { return true }
+        if let source = members.values.filter(\.synced).min(by: { $0.id < $1.id }) {
+            stateRequest = (source.id, nil)
+            send(.stateRequest(StateRequest(step: committedStep)), to: source.id)
+            return false
+        }
+        // Nobody holds the committed parameters: redo the lost steps from the copy.
+        do { try model.restoreExchange(poolsAtStateCopy) } catch { throw .model("cannot restore the pools: \(error)") }
+        event("no live replica holds step \(committedStep); rolling back to step \(stateCopy.step) and redoing the steps after it")
+        committedStep = stateCopy.step
+        needCheckpoint = false
+        return true
+    }
+
+    private func sync(_ id: Int) {
+        guard var m = members[id] else { return }
+        m.syncing = true
+        members[id] = m
+        event("sending the state of step \(stateCopy.step) to \(m.name)")
+        do { try StateTransfer.send(stateCopy, over: m.connection) } catch { drop(id, "state transfer failed: \(error)") }
+    }
+
+    // MARK: Events
+
+    private func handle(_ e: CoordinatorEvent) throws(ClusterError) {
+        switch e {
+        case .joined(let id, let name, let connection, let ring, let threads):
+            members[id] = Member(id: id, name: name, connection: connection, ring: ring, threads: threads)
+            event("worker \(name) joined from \(connection.remote) (id \(id), \(threads) threads)")
+        case .lost(let id, let reason):
+            drop(id, reason)
+        case .message(let id, let message):
+            guard members[id] != nil else { return }
+            try handle(message, from: id)
+        }
+    }
+
+    /// Forgets a member; drops the step in flight if it took part.
+    func drop(_ id: Int, _ reason: String) {
+        guard let m = members.removeValue(forKey: id) else { return }
+        m.connection.close()
+        event("worker \(m.name) left: \(reason)")
+        if stateRequest?.memberID == id { stateRequest = nil }
+        if let f = inFlight, f.ring.contains(id) {
+            abortStep("worker \(m.name) left")
+        }
+    }
+
+    private func handle(_ message: Message, from id: Int) throws(ClusterError) {
+        guard let name = members[id]?.name else { return }
+        switch message {
+        case .heartbeat:
+            break
+        case .parameterChecksum(let c):
+            if members[id]?.syncing == true {
+                members[id]?.syncing = false
+                members[id]?.synced = true
+                event("\(name) holds the state of step \(c.step)")
+            }
+            try recordChecksum(c, from: id)
+        case .stateBegin(let begin):
+            guard stateRequest?.memberID == id else { return drop(id, "sent a state nobody asked for") }
+            do { stateRequest?.assembler = try StateTransfer.Assembler(begin, expectedCount: stateCopy.values.count) }
+            catch { return drop(id, "bad state: \(error)") }
+        case .stateChunk(let chunk):
+            guard stateRequest?.memberID == id, var assembler = stateRequest?.assembler else { return drop(id, "sent a state chunk nobody asked for") }
+            do {
+                if let state = try assembler.add(chunk) {
+                    guard state.step == committedStep else { return drop(id, "sent the state of step \(state.step), not \(committedStep)") }
+                    stateCopy = state
+                    poolsAtStateCopy = model.exchangeSnapshot()
+                    stateRequest = nil
+                } else {
+                    stateRequest?.assembler = assembler
+                }
+            } catch {
+                drop(id, "bad state: \(error)")
+            }
+        case .fakes(let results):
+            try receiveFakes(results, from: id)
+        case .reduced(let r):
+            try receiveReduced(r, from: id)
+        case .stepFailed(let f):
+            if let flight = inFlight, flight.step == f.step, flight.generation == f.generation {
+                abortStep("\(name) could not finish: \(f.reason)")
+            }
+        case .validationResult:
+            break   // only expected inside runValidation
+        case .bye(let reason):
+            drop(id, "said goodbye (\(reason))")
+        default:
+            drop(id, "sent '\(message.kind.name)', which workers never send")
+        }
+    }
+
+    /// Compares replicas' parameter checksums for a step. A replica that disagrees with the
+    /// majority (ties: with the lowest id) is an error: it is dropped and resynchronised
+    /// from the others when it reconnects; the run goes on with the agreeing replicas.
+    private func recordChecksum(_ c: ParameterChecksum, from id: Int) throws(ClusterError) {
+        guard c.step <= committedStep else { return drop(id, "sent a checksum for step \(c.step), beyond the committed step \(committedStep)") }
+        checksums[c.step, default: [:]][id] = c.crc
+        let byID = checksums[c.step, default: [:]]
+        if Set(byID.values).count > 1 {
+            var votes: [UInt32: Int] = [:]
+            for v in byID.values { votes[v, default: 0] += 1 }
+            let best = votes.values.max() ?? 0
+            let winners = votes.filter { $0.value == best }.keys
+            let reference = byID.filter { winners.contains($0.value) }.min { $0.key < $1.key }?.value ?? c.crc
+            for (member, crc) in byID where crc != reference {
+                let name = members[member]?.name ?? "#\(member)"
+                event("ERROR: \(name)'s parameters differ from the other replicas after step \(c.step) (crc32 \(String(crc, radix: 16)) vs \(String(reference, radix: 16))); dropping it")
+                checksums[c.step]?[member] = nil
+                drop(member, "parameter checksum mismatch")
+            }
+        }
+        for step in checksums.keys where step < committedStep - 100 { checksums[step] = nil }
+    }
+
+    // MARK: The step
+
+    private func plan(step: Int) throws(ClusterError) {
+        let ring = members.values.filter(\.synced).sorted { $0.id < $1.id }
+        let ids = ring.map(\.id)
+        if ids != lastRing || generation == 0 { generation += 1 }
+        lastRing = ids
+        let epoch = schedule.epoch(ofStep: step)
+        let samples = Array(schedule.samples(ofStep: step))
+        let counts = SlotAllocator.split(slots: samples.count, speeds: ring.map { m in m.secondsPerSlot.map { 1 / $0 } ?? 0 })
+        let lr = model.learningRate(epoch: epoch)
+        var slotsOf: [Int: [Int]] = [:]
+        var tickets: [SlotTicket] = []
+        var blobsOf: [Int: [Blob]] = [:]
+        var next = 0
+        for (m, count) in zip(ring, counts) {
+            var mine: [Int] = []
+            for _ in 0..<count {
+                let slot = next; next += 1
+                let blobs: [Blob]
+                do { blobs = try model.blobs(epoch: epoch, index: samples[slot]) } catch { throw .model("cannot read sample \(samples[slot]) of epoch \(epoch): \(error)") }
+                tickets.append(SlotTicket(slot: slot, epoch: epoch, sampleIndex: samples[slot], blobs: blobs.map(\.digest)))
+                blobsOf[m.id, default: []].append(contentsOf: blobs)
+                mine.append(slot)
+            }
+            slotsOf[m.id] = mine
+        }
+        let ringMembers = ring.map(\.ring)
+        inFlight = StepInFlight(step: step, generation: generation, epoch: epoch, learningRate: lr, ring: ids, slotsOf: slotsOf,
+                                tickets: tickets, poolsBefore: model.exchangeSnapshot())
+        if !trainingStarted { trainingStarted = true; sessionStart = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
+        if sessionStart == nil { sessionStart = Date() }
+        setPhase("training")
+        for m in ring {
+            var fresh: [Blob] = []
+            for b in blobsOf[m.id] ?? [] where !(members[m.id]?.sentBlobs.contains(b.digest) ?? true) {
+                fresh.append(b)
+                members[m.id]?.sentBlobs.insert(b.digest)
+            }
+            if !fresh.isEmpty { send(.blobs(fresh), to: m.id) }
+            let mine = (slotsOf[m.id] ?? []).map { tickets[$0] }
+            send(.stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: samples.count,
+                                    ringGeneration: generation, ring: ringMembers, slots: mine)), to: m.id)
+            members[m.id]?.lastSlots = mine.count
+        }
+    }
+
+    private func receiveFakes(_ r: SlotResults, from id: Int) throws(ClusterError) {
+        guard var f = inFlight, f.step == r.step, f.generation == r.generation else { return }   // a dropped attempt's
+        let expected = f.slotsOf[id] ?? []
+        guard r.payloads.map(\.slot) == expected, r.payloads.allSatisfy({ $0.values.count == model.fakeCount }) else {
+            return drop(id, "sent fakes for slots \(r.payloads.map(\.slot)) (sizes \(Set(r.payloads.map(\.values.count)))), expected slots \(expected) of \(model.fakeCount) floats")
+        }
+        for p in r.payloads { f.fakes[p.slot] = p.values }
+        f.fakeSeconds[id] = r.seconds
+        inFlight = f
+        guard f.fakes.count == f.tickets.count, !f.pooledSent else { return }
+        let ordered = (0..<f.tickets.count).compactMap { f.fakes[$0] }
+        let pooled: [[Float]]
+        do { pooled = try model.exchange(ordered) } catch { throw .model("the image pools failed: \(error)") }
+        inFlight?.pooledSent = true
+        inFlight?.fakes = [:]
+        for (member, slots) in f.slotsOf {
+            send(.pooled(SlotResults(step: f.step, generation: f.generation,
+                                     payloads: slots.map { SlotPayload(slot: $0, values: pooled[$0]) })), to: member)
+        }
+    }
+
+    private func receiveReduced(_ r: Reduced, from id: Int) throws(ClusterError) {
+        guard var f = inFlight, f.step == r.step, f.generation == r.generation, f.ring.contains(id) else { return }
+        guard r.losses.count == model.lossNames.count else {
+            return drop(id, "reported \(r.losses.count) loss terms, the model has \(model.lossNames.count)")
+        }
+        f.reduced[id] = r
+        inFlight = f
+        guard f.reduced.count == f.ring.count else { return }
+        let sums = Set(f.reduced.values.map(\.gradientCRC))
+        guard sums.count == 1 else {
+            abortStep("replicas hold different reduced gradients (crc32 \(sums.map { String($0, radix: 16) }.sorted()))")
+            return
+        }
+        commit(f)
+    }
+
+    private func commit(_ f: StepInFlight) {
+        for id in f.ring { send(.commit(f.step), to: id) }
+        inFlight = nil
+        committedStep = f.step
+        sessionSamples += f.tickets.count
+        var losses = [Double](repeating: 0, count: model.lossNames.count)
+        for r in f.reduced.values { for i in losses.indices { losses[i] += Double(r.losses[i]) } }
+        var maxReduce = 0.0
+        for id in f.ring {
+            guard var m = members[id], let r = f.reduced[id] else { continue }
+            let slots = f.slotsOf[id]?.count ?? 0
+            if slots > 0 {
+                let perSlot = r.computeSeconds / Double(slots)
+                m.secondsPerSlot = m.secondsPerSlot.map { 0.5 * $0 + 0.5 * perSlot } ?? perSlot
+            }
+            m.lastStepSeconds = r.computeSeconds + r.reduceSeconds
+            m.lastReduceSeconds = r.reduceSeconds
+            maxReduce = max(maxReduce, r.reduceSeconds)
+            let now = Date()
+            let dt = max(1e-3, now.timeIntervalSince(m.bytesMark.time))
+            m.rates = (Double(m.connection.bytesSent - m.bytesMark.sent) / dt / 1e6, Double(m.connection.bytesReceived - m.bytesMark.received) / dt / 1e6)
+            m.bytesMark = (m.connection.bytesSent, m.connection.bytesReceived, now)
+            members[id] = m
+        }
+        let every = options.checkpointEverySteps
+        if (every > 0 && f.step % every == 0) || schedule.endsEpoch(f.step) { needCheckpoint = true }
+        if schedule.endsEpoch(f.step) {
+            let epoch = schedule.epoch(ofStep: f.step)
+            if epoch % options.validationEveryEpochs == 0 || epoch == schedule.totalEpochs { pendingValidation = epoch }
+        }
+        let elapsed = max(1e-6, Date().timeIntervalSince(sessionStart ?? started))
+        let rate = Double(sessionSamples) / elapsed
+        handle.status.update { s in
+            s.step = f.step
+            s.epoch = f.epoch
+            s.learningRate = f.learningRate
+            s.samplesPerSecond = rate
+            s.etaSeconds = rate > 0 ? Double((schedule.totalSteps - f.step) * options.batchSize) / rate : .infinity
+            s.losses = losses
+            s.lossHistory.append(ClusterStatus.LossPoint(step: f.step, values: losses))
+            if s.lossHistory.count > 2000 { s.lossHistory.removeFirst(s.lossHistory.count - 2000) }
+            s.allReduceSeconds = maxReduce
+        }
+        refreshWorkerTable()
+        let status = handle.status.get()
+        log(status.progressLine)
+        if let jsonLog, let data = try? JSONEncoder().encode(status), let text = String(data: data, encoding: .utf8) { jsonLog(text) }
+    }
+
+    /// Drops the step in flight everywhere; it is redone by the members still alive.
+    func abortStep(_ reason: String) {
+        guard let f = inFlight else { return }
+        for id in f.ring where members[id] != nil {
+            send(.abort(Abort(step: f.step, generation: f.generation, reason: reason)), to: id)
+        }
+        if f.pooledSent { try? model.restoreExchange(f.poolsBefore) }
+        inFlight = nil
+        generation += 1   // the redo is a new attempt with a new ring
+        event("step \(f.step) dropped everywhere (\(reason)); redoing it")
+    }
+
+    // MARK: Validation
+
+    private func runValidation(epoch: Int) throws(ClusterError) {
+        let items: [(item: ValidationItem, blob: Blob)]
+        do { items = try model.validationItems(epoch: epoch) } catch { throw .model("cannot read validation images: \(error)") }
+        guard !items.isEmpty else { return }
+        var results: [String: ValidationResult] = [:]
+        var attempts = 0
+        while results.count < items.count && attempts < 3 {
+            attempts += 1
+            let workers = members.values.filter(\.synced).sorted { $0.id < $1.id }
+            guard !workers.isEmpty else { event("no worker to render the validation images of epoch \(epoch)"); return }
+            let missing = items.filter { results[$0.item.name] == nil }
+            for (w, m) in workers.enumerated() {
+                let mine = missing.enumerated().filter { $0.offset % workers.count == w }.map(\.element)
+                guard !mine.isEmpty else { continue }
+                let fresh = mine.map(\.blob).filter { !(members[m.id]?.sentBlobs.contains($0.digest) ?? true) }
+                fresh.forEach { members[m.id]?.sentBlobs.insert($0.digest) }
+                if !fresh.isEmpty { send(.blobs(fresh), to: m.id) }
+                send(.validationRequest(ValidationRequest(epoch: epoch, step: committedStep, items: mine.map(\.item))), to: m.id)
+            }
+            let deadline = Date().addingTimeInterval(120)
+            while results.count < items.count && Date() < deadline && !handle.stopFlag.get() {
+                guard let e = events.pop(timeout: 0.1) else { continue }
+                if case .message(_, .validationResult(let r)) = e {
+                    if r.epoch == epoch, items.contains(where: { $0.item.name == r.name }) { results[r.name] = r }
+                } else if case .lost = e {
+                    try handle(e)
+                    break   // reassign what is missing
+                } else {
+                    try handle(e)
+                }
+            }
+        }
+        do {
+            let directory = try model.storeValidation(epoch: epoch, results: items.compactMap { results[$0.item.name] })
+            event("validation images of epoch \(epoch) in \(directory)")
+        } catch {
+            event("could not write the validation images of epoch \(epoch): \(error)")
+        }
+    }
+
+    // MARK: Plumbing
+
+    func send(_ message: Message, to id: Int) {
+        guard let m = members[id] else { return }
+        do { try m.connection.send(message) } catch { drop(id, "send failed: \(error)") }
+    }
+
+    func broadcast(_ message: Message) {
+        for id in members.keys.sorted() { send(message, to: id) }
+    }
+
+    func event(_ text: String) {
+        log(text)
+        let t = Date().timeIntervalSince(started)
+        handle.status.update { s in
+            s.events.append(ClusterStatus.Event(time: t, text: text))
+            if s.events.count > 200 { s.events.removeFirst(s.events.count - 200) }
+        }
+    }
+
+    func setPhase(_ phase: String) {
+        let changed = handle.status.update { s -> Bool in
+            defer { s.phase = phase }
+            return s.phase != phase
+        }
+        if changed { refreshWorkerTable() }
+    }
+
+    func refreshWorkerTable() {
+        let total = max(1, inFlight?.tickets.count ?? options.batchSize)
+        let rows = members.values.sorted { $0.id < $1.id }.map { m in
+            ClusterStatus.Worker(id: m.id, name: m.name, address: m.connection.remote.description,
+                                 state: m.synced ? "training" : (m.syncing ? "syncing" : "joining"),
+                                 slots: m.lastSlots, share: Double(m.lastSlots) / Double(total),
+                                 stepSeconds: m.lastStepSeconds, allReduceSeconds: m.lastReduceSeconds,
+                                 sendMBps: m.rates.send, receiveMBps: m.rates.receive)
+        }
+        handle.status.update { $0.workers = rows }
+    }
+}

@@ -1,0 +1,22 @@
+import Config
+
+/// Why a coordinator or worker stopped.
+public enum ClusterError: Error, CustomStringConvertible, Sendable {
+    case transport(TransportError)
+    case token(ClusterTokenError)
+    /// The model (data, checkpoint, numeric step) failed.
+    case model(String)
+    /// Replicas' parameters or reduced gradients differ: the run cannot continue safely.
+    case divergence(String)
+    case config(String)
+
+    public var description: String {
+        switch self {
+        case .transport(let e): return e.description
+        case .token(let e): return e.description
+        case .model(let s): return s
+        case .divergence(let s): return "replicas diverged: \(s)"
+        case .config(let s): return "configuration: \(s)"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// A snapshot of a coordinator's run for progress lines, `--log-json` and the dashboard.
+public struct ClusterStatus: Sendable, Equatable, Codable {
+    public struct Worker: Sendable, Equatable, Codable {
+        public var id: Int
+        public var name: String
+        public var address: String
+        /// "joining", "syncing", "training", "idle".
+        public var state: String
+        /// Slots of the last step.
+        public var slots: Int
+        /// Share of the global batch, 0...1.
+        public var share: Double
+        /// Seconds of the worker's last step (compute + all-reduce).
+        public var stepSeconds: Double
+        public var allReduceSeconds: Double
+        /// Throughput of its connection to the coordinator, MB/s.
+        public var sendMBps: Double
+        public var receiveMBps: Double
+    }
+
+    public struct Event: Sendable, Equatable, Codable {
+        /// Seconds since the coordinator started.
+        public var time: Double
+        public var text: String
+    }
+
+    public struct LossPoint: Sendable, Equatable, Codable {
+        public var step: Int
+        public var values: [Double]
+    }
+
+    public var run: String = ""
+    /// "waiting for workers", "training", "finished", ...
+    public var phase: String = "starting"
+    public var epoch: Int = 0
+    public var totalEpochs: Int = 0
+    public var step: Int = 0
+    public var totalSteps: Int = 0
+    public var samplesPerSecond: Double = 0
+    public var etaSeconds: Double = 0
+    public var learningRate: Double = 0
+    public var lossNames: [String] = []
+    /// The last step's losses (global-batch means).
+    public var losses: [Double] = []
+    /// Recent history, oldest first (bounded).
+    public var lossHistory: [LossPoint] = []
+    public var workers: [Worker] = []
+    /// Recent events (joins, departures, dropped steps, checkpoints), oldest first (bounded).
+    public var events: [Event] = []
+    public var lastCheckpoint: String = ""
+    public var allReduceSeconds: Double = 0
+
+    public init() {}
+
+    /// The one-line progress text.
+    public var progressLine: String {
+        let lossText = zip(lossNames, losses).map { "\($0.0) \(String(format: "%.3f", $0.1))" }.joined(separator: " ")
+        let workerText = workers.filter { $0.state == "training" }.map {
+            String(format: "%@ %.0f%% %.2fs %.1f/%.1fMB/s", $0.name, $0.share * 100, $0.stepSeconds, $0.sendMBps, $0.receiveMBps)
+        }.joined(separator: ", ")
+        return String(format: "epoch %d/%d step %d/%d  %.2f samples/s  ETA %@  %@  allreduce %.3fs  workers: %@",
+                      epoch, totalEpochs, step, totalSteps, samplesPerSecond, Self.duration(etaSeconds), lossText,
+                      allReduceSeconds, workerText.isEmpty ? "none" : workerText)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds)
+        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
+    }
+}

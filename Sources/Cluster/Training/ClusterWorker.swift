@@ -1,0 +1,364 @@
+import Config
+import Foundation
+
+/// How a worker runs (`worker --coordinator HOST:PORT [--name N] [--threads N]`).
+public struct WorkerOptions: Sendable {
+    public var coordinator: HostPort
+    public var name: String
+    public var threads: Int
+    /// Where the ring listener binds (port 0: any free port).
+    public var ringListen: HostPort = HostPort(host: "0.0.0.0", port: 0)
+    /// Longest wait between reconnection attempts, seconds.
+    public var maxBackoff: Double = 5
+    /// Give up after this many seconds without a coordinator (nil: never).
+    public var giveUpAfter: Double?
+    /// Heartbeat interval until the coordinator's config says otherwise.
+    public var heartbeatSeconds: Double = 1
+
+    public init(coordinator: HostPort, name: String, threads: Int) {
+        self.coordinator = coordinator; self.name = name; self.threads = threads
+    }
+}
+
+/// Controls a running worker from other threads (tests, signal handlers).
+public final class WorkerHandle: Sendable {
+    let stopFlag = LockedBox(false)
+    let killFlag = LockedBox(false)
+    let connection = LockedBox<Connection?>(nil)
+    let ring = LockedBox<RingEndpoint?>(nil)
+    /// Committed steps of this replica (for tests and status).
+    public let committedStep = LockedBox(0)
+    public init() {}
+    /// Leaves politely at the next opportunity.
+    public func stop() { stopFlag.set(true) }
+    /// Drops every connection at once without a word, as a killed process would.
+    public func kill() {
+        killFlag.set(true)
+        connection.get()?.close()
+        ring.get()?.shutdown()
+    }
+}
+
+/// A worker: joins the coordinator, receives the config, state and data, and
+/// computes its slots of every step; reconnects on its own when the
+/// coordinator goes away.
+public final class ClusterWorker {
+    let options: WorkerOptions
+    let token: ClusterToken
+    let makeModel: (RunConfigMessage) throws -> ReplicaModel
+    let log: @Sendable (String) -> Void
+    let handle: WorkerHandle
+    /// Encoded images by SHA-256, kept across reconnections.
+    var blobCache: [[UInt8]: [UInt8]] = [:]
+    var model: ReplicaModel?
+    var modelConfig: [UInt8] = []
+    var committedStep = -1
+    var checksumEvery = 10
+
+    /// The run configuration as the coordinator sent it (JSON of `RunConfig`).
+    public struct RunConfigMessage: Sendable { public var json: [UInt8] }
+
+    public init(options: WorkerOptions, token: ClusterToken, handle: WorkerHandle = WorkerHandle(),
+                log: @escaping @Sendable (String) -> Void = { print($0) },
+                makeModel: @escaping (RunConfigMessage) throws -> ReplicaModel) {
+        self.options = options
+        self.token = token
+        self.handle = handle
+        self.log = log
+        self.makeModel = makeModel
+    }
+
+    enum SessionEnd: Error { case lost(String), finished(String), stopped }
+
+    /// Works until the coordinator says the run is finished (returns), `handle.stop()`,
+    /// or a fatal error (wrong token, model failure).
+    public func run() throws(ClusterError) {
+        let ring: RingEndpoint
+        do { ring = try RingEndpoint(listen: options.ringListen, token: token, log: log) } catch { throw .transport(error) }
+        handle.ring.set(ring)
+        defer { ring.shutdown() }
+        var backoff = 0.25
+        var lastContact = Date()
+        while !handle.stopFlag.get() && !handle.killFlag.get() {
+            let connection: Connection
+            let welcome: Welcome
+            do {
+                connection = try Connection.connect(to: options.coordinator, timeout: 5)
+                welcome = try Handshake.client(connection, token: token,
+                                               hello: Hello(role: .worker, name: options.name, nonce: [], dataPort: ring.address.port,
+                                                            threads: options.threads))
+            } catch {
+                if case .refused(_, let reason) = error { throw .transport(.refused(peer: options.coordinator.description, reason: reason)) }
+                if let limit = options.giveUpAfter, Date().timeIntervalSince(lastContact) > limit {
+                    throw .transport(error)
+                }
+                log("waiting for the coordinator at \(options.coordinator): \(error); retrying in \(String(format: "%.1f", backoff)) s")
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(options.maxBackoff, backoff * 2)
+                continue
+            }
+            backoff = 0.25
+            ring.setWorkerID(welcome.workerID)
+            handle.connection.set(connection)
+            log("joined run '\(welcome.runName)' at \(options.coordinator) as worker \(welcome.workerID)")
+            let end = session(connection, ring: ring, workerID: welcome.workerID)
+            connection.close()
+            ring.closeLinks()
+            lastContact = Date()
+            switch end {
+            case .finished(let reason):
+                log("coordinator: \(reason)")
+                if reason == "run finished" { return }
+            case .stopped:
+                try? connection.send(.bye("worker stopping"))
+                if case .fatal(let e)? = fatal { throw e }
+                return
+            case .lost(let reason):
+                log("lost the coordinator: \(reason); reconnecting")
+            }
+        }
+    }
+
+    enum Fatal { case fatal(ClusterError) }
+    var fatal: Fatal?
+
+    /// One connection's life. Returns why it ended.
+    private func session(_ connection: Connection, ring: RingEndpoint, workerID: Int) -> SessionEnd {
+        let inbox = EventQueue<Result<Message, TransportError>>()
+        let aborted = LockedBox<Set<Int>>([])   // generations the coordinator dropped
+        let ended = LockedBox(false)
+        let dead = min(5, 5 * options.heartbeatSeconds)
+        let heartbeat = options.heartbeatSeconds
+        defer { ended.set(true) }
+        Thread.detachNewThread {
+            while !ended.get() {
+                do {
+                    let message = try connection.receive(timeout: dead, waitingFor: "heartbeat from the coordinator")
+                    if case .abort(let a) = message {
+                        // Unblock an all-reduce in progress right away.
+                        aborted.update { _ = $0.insert(a.generation) }
+                        ring.closeLinks()
+                    }
+                    inbox.push(.success(message))
+                } catch {
+                    inbox.push(.failure(error as? TransportError ?? .closed(peer: "coordinator")))
+                    ring.closeLinks()
+                    return
+                }
+            }
+        }
+        Thread.detachNewThread {
+            var sequence: UInt64 = 0
+            while !ended.get() && !connection.closed {
+                sequence += 1
+                do { try connection.send(.heartbeat(sequence)) } catch { return }
+                Thread.sleep(forTimeInterval: heartbeat)
+            }
+        }
+        var assembler: StateTransfer.Assembler?
+        var synced = false
+        while true {
+            if handle.stopFlag.get() { return .stopped }
+            guard let next = inbox.pop(timeout: 0.2) else { continue }
+            let message: Message
+            switch next {
+            case .failure(let error): return .lost("\(error)")
+            case .success(let m): message = m
+            }
+            do {
+                switch message {
+                case .heartbeat, .commit, .abort, .pooled:
+                    break   // stale: belongs to an attempt already over
+                case .bye(let reason):
+                    return .finished(reason)
+                case .config(let c):
+                    if c.json != modelConfig || model == nil {
+                        log("received the run configuration; building the model")
+                        model = try makeModel(RunConfigMessage(json: c.json))
+                        modelConfig = c.json
+                        committedStep = -1
+                        if let object = try? JSONSerialization.jsonObject(with: Data(c.json)) as? [String: Any],
+                           let cluster = object["cluster"] as? [String: Any], let every = cluster["checksumEverySteps"] as? Int {
+                            checksumEvery = every
+                        }
+                    }
+                case .blobs(let blobs):
+                    for b in blobs { blobCache[b.digest] = b.bytes }
+                case .stateBegin(let begin):
+                    assembler = try StateTransfer.Assembler(begin, expectedCount: nil)
+                    log("receiving the state of step \(begin.step) (\(begin.floatCount * 4 / 1_000_000) MB)")
+                case .stateChunk(let chunk):
+                    guard var a = assembler, let model else { return .lost("state chunk without a state header") }
+                    if let state = try a.add(chunk) {
+                        try model.load(state)
+                        committedStep = state.step
+                        handle.committedStep.set(state.step)
+                        synced = true
+                        assembler = nil
+                        try connection.send(.parameterChecksum(ParameterChecksum(step: state.step, crc: model.parameterChecksum())))
+                        log("holding the state of step \(state.step); waiting for a step plan")
+                    } else {
+                        assembler = a
+                    }
+                case .stateRequest(let r):
+                    guard let model, synced, r.step == committedStep else {
+                        return .lost("asked for the state of step \(r.step), this replica holds \(committedStep)")
+                    }
+                    log("sending the state of step \(committedStep) to the coordinator")
+                    try StateTransfer.send(model.state(step: committedStep), over: connection)
+                case .stepPlan(let plan):
+                    guard let model, synced else { return .lost("step plan before the state") }
+                    if let end = try runStep(plan, model: model, connection: connection, inbox: inbox, aborted: aborted, ring: ring) {
+                        return end
+                    }
+                case .validationRequest(let request):
+                    guard let model else { break }
+                    log("rendering \(request.items.count) validation image(s) for epoch \(request.epoch)")
+                    for item in request.items {
+                        guard let bytes = blobCache[item.digest] else { continue }
+                        let png = try model.renderValidation(bytes, domain: item.domain)
+                        try connection.send(.validationResult(ValidationResult(epoch: request.epoch, name: item.name, png: png)))
+                    }
+                default:
+                    return .lost("the coordinator sent '\(message.kind.name)', which it never sends")
+                }
+            } catch let error as TransportError {
+                return .lost("\(error)")
+            } catch {
+                // A model failure cannot be fixed by reconnecting: report it and stop.
+                try? connection.send(.bye("worker failed: \(error)"))
+                fatal = .fatal(.model("\(error)"))
+                handle.stop()
+                return .stopped
+            }
+        }
+    }
+
+    /// One step attempt. Returns a session end, or nil to keep going.
+    private func runStep(_ plan: StepPlan, model: ReplicaModel, connection: Connection,
+                         inbox: EventQueue<Result<Message, TransportError>>, aborted: LockedBox<Set<Int>>,
+                         ring: RingEndpoint) throws -> SessionEnd? {
+        let isAborted = { aborted.get().contains(plan.ringGeneration) }
+        let start = Date()
+        model.resetGradients()
+        var inputs: [SampleInput] = []
+        for t in plan.slots {
+            var blobs: [[UInt8]] = []
+            for d in t.blobs {
+                guard let bytes = blobCache[d] else {
+                    try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration,
+                                                               reason: "missing image \(d.hexString.prefix(12))")))
+                    return nil
+                }
+                blobs.append(bytes)
+            }
+            inputs.append(SampleInput(slot: t.slot, epoch: t.epoch, index: t.sampleIndex, blobs: blobs))
+        }
+        let micro = max(1, microBatch(model))
+        let batches = stride(from: 0, to: inputs.count, by: micro).map { Array(inputs[$0..<min($0 + micro, inputs.count)]) }
+        var losses = [Double](repeating: 0, count: model.lossNames.count)
+        var fakes: [SlotPayload] = []
+        log("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (generators)")
+        for batch in batches {
+            let pass = try model.generatorPass(batch, scale: Float(batch.count) / Float(plan.globalBatch))
+            for (i, l) in pass.losses.enumerated() where i < losses.count { losses[i] += l }
+            for (s, f) in zip(batch, pass.fakes) { fakes.append(SlotPayload(slot: s.slot, values: f)) }
+            if isAborted() { return nil }
+        }
+        let generatorSeconds = Date().timeIntervalSince(start)
+        try connection.send(.fakes(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: fakes, seconds: generatorSeconds)))
+        // Wait for the pooled fakes.
+        var pooled: [Int: [Float]] = [:]
+        if !inputs.isEmpty {
+            log("step \(plan.step): waiting for the pooled fakes from the coordinator")
+        }
+        while pooled.count < inputs.count {
+            guard let next = inbox.pop(timeout: 0.2) else {
+                if handle.stopFlag.get() { return .stopped }
+                continue
+            }
+            switch next {
+            case .failure(let e): return .lost("\(e)")
+            case .success(.pooled(let r)) where r.step == plan.step && r.generation == plan.ringGeneration:
+                for p in r.payloads { pooled[p.slot] = p.values }
+            case .success(.abort(let a)) where a.generation == plan.ringGeneration:
+                log("step \(plan.step) dropped by the coordinator: \(a.reason)")
+                return nil
+            case .success(.blobs(let blobs)):
+                for b in blobs { blobCache[b.digest] = b.bytes }
+            case .success(.bye(let reason)):
+                return .finished(reason)
+            default:
+                break
+            }
+        }
+        let discStart = Date()
+        for batch in batches {
+            let pass = try model.discriminatorPass(batch, pooled: batch.map { pooled[$0.slot] ?? [] },
+                                                   scale: Float(batch.count) / Float(plan.globalBatch))
+            for (i, l) in pass.enumerated() where model.lossNames.count - pass.count + i < losses.count {
+                losses[model.lossNames.count - pass.count + i] += l
+            }
+            if isAborted() { return nil }
+        }
+        let computeSeconds = generatorSeconds + Date().timeIntervalSince(discStart)
+        // All-reduce [G ‖ D] among the ring.
+        let reduceStart = Date()
+        let reduceResult: Result<UInt32, TransportError> = Result { () throws(TransportError) -> UInt32 in
+            let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: isAborted)
+            let r: Result<UInt32, TransportError> = model.withGradients { buffer in
+                Result { () throws(TransportError) -> UInt32 in
+                    _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
+                    return CRC32.checksum(UnsafeRawBufferPointer(buffer))
+                }
+            }
+            return try r.get()
+        }
+        let crc: UInt32
+        switch reduceResult {
+        case .success(let c): crc = c
+        case .failure(let error):
+            if isAborted() { return nil }
+            log("step \(plan.step): all-reduce failed: \(error); telling the coordinator")
+            try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration, reason: "all-reduce: \(error)")))
+            return nil
+        }
+        let reduceSeconds = Date().timeIntervalSince(reduceStart)
+        try connection.send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration, gradientCRC: crc,
+                                             losses: losses.map { Float($0) }, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds)))
+        // Apply only when the coordinator commits.
+        while true {
+            guard let next = inbox.pop(timeout: 0.2) else {
+                if handle.stopFlag.get() { return .stopped }
+                continue
+            }
+            switch next {
+            case .failure(let e): return .lost("\(e)")
+            case .success(.commit(let step)) where step == plan.step:
+                try model.applyUpdate(learningRate: plan.learningRate)
+                committedStep = plan.step
+                handle.committedStep.set(plan.step)
+                if checksumEvery > 0 && plan.step % checksumEvery == 0 {
+                    try connection.send(.parameterChecksum(ParameterChecksum(step: plan.step, crc: model.parameterChecksum())))
+                }
+                return nil
+            case .success(.abort(let a)) where a.generation == plan.ringGeneration:
+                log("step \(plan.step) dropped by the coordinator: \(a.reason)")
+                return nil
+            case .success(.bye(let reason)):
+                return .finished(reason)
+            case .success(.blobs(let blobs)):
+                for b in blobs { blobCache[b.digest] = b.bytes }
+            default:
+                break
+            }
+        }
+    }
+
+    /// Samples per micro-batch from the run configuration (1 when absent).
+    private func microBatch(_ model: ReplicaModel) -> Int {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(modelConfig)) as? [String: Any],
+              let training = object["training"] as? [String: Any], let micro = training["microBatch"] as? Int else { return 1 }
+        return micro
+    }
+}

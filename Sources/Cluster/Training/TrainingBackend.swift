@@ -1,0 +1,114 @@
+/// The full state a replica needs to continue a run: parameters and both
+/// optimizers, flattened (`values`' layout belongs to the model), plus the step count.
+public struct ReplicaState: Sendable, Equatable {
+    /// Committed steps so far.
+    public var step: Int
+    /// Update counts of the optimizers (Adam G, Adam D).
+    public var optimizerSteps: [Int]
+    public var values: [Float]
+    public init(step: Int, optimizerSteps: [Int], values: [Float]) {
+        self.step = step; self.optimizerSteps = optimizerSteps; self.values = values
+    }
+}
+
+/// One sample a worker computes: its slot in the global batch, its (epoch, index)
+/// key, and the bytes of the blobs (encoded images) it needs, in ticket order.
+public struct SampleInput: Sendable {
+    public var slot: Int
+    public var epoch: Int
+    public var index: Int
+    public var blobs: [[UInt8]]
+    public init(slot: Int, epoch: Int, index: Int, blobs: [[UInt8]]) {
+        self.slot = slot; self.epoch = epoch; self.index = index; self.blobs = blobs
+    }
+}
+
+/// The numeric side of a worker's replica (CycleGAN's decomposed step, or a test model).
+///
+/// The engine calls, per step: `resetGradients`, `generatorPass` per micro-batch,
+/// `discriminatorPass` per micro-batch with the coordinator's pooled fakes, then
+/// all-reduces the gradient buffer and, only once the coordinator commits the
+/// step, `applyUpdate` (Adam G then Adam D). A dropped step just resets the gradients.
+public protocol ReplicaModel: AnyObject {
+    /// Floats in the all-reduced gradient buffer `[G ‖ D]`.
+    var gradientCount: Int { get }
+    /// Floats of one slot's fakes as sent to the coordinator's pool.
+    var fakeCount: Int { get }
+    /// Loss term names: the generator pass's terms first, then the discriminator pass's.
+    var lossNames: [String] { get }
+    /// Replaces parameters and optimizer state.
+    func load(_ state: ReplicaState) throws
+    /// The current parameters and optimizer state, at committed step `step`.
+    func state(step: Int) -> ReplicaState
+    /// Zeroes the gradient buffer.
+    func resetGradients()
+    /// Generator half on one micro-batch: adds `scale` × the G gradient (scale = n / global batch),
+    /// returns each sample's fakes (`fakeCount` floats) and the micro-batch's loss terms × `scale`.
+    func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double])
+    /// Discriminator half on one micro-batch with the pooled fakes; adds `scale` × the D gradient;
+    /// returns loss terms × `scale`.
+    func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double]
+    /// The gradient buffer, `gradientCount` floats, for the all-reduce.
+    func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R
+    /// Adam on G then Adam on D with the (summed) gradient buffer.
+    func applyUpdate(learningRate: Double) throws
+    /// CRC32 of the parameters (replicas compare it).
+    func parameterChecksum() -> UInt32
+    /// Translates a validation image (encoded bytes, domain 0 = A, 1 = B) into PNG bytes.
+    func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8]
+}
+
+/// The coordinator's side of a run: data, schedule, the fake pools, checkpoints, validation output.
+public protocol RunModel: AnyObject {
+    /// Samples per epoch.
+    var epochLength: Int { get }
+    var totalEpochs: Int { get }
+    /// Floats of one slot's fakes.
+    var fakeCount: Int { get }
+    /// Loss term names (must match the replicas').
+    var lossNames: [String] { get }
+    func learningRate(epoch: Int) -> Double
+    /// The blobs sample `index` of `epoch` needs (content-addressed, cached by workers).
+    func blobs(epoch: Int, index: Int) throws -> [Blob]
+    /// Parameters and optimizers at step 0 (initialisation from the seed).
+    func initialState() throws -> ReplicaState
+    /// Runs the pools on one step's fakes in global slot order.
+    func exchange(_ fakes: [[Float]]) throws -> [[Float]]
+    /// The pools' state (to undo a dropped step) and its restoration.
+    func exchangeSnapshot() -> any Sendable
+    func restoreExchange(_ snapshot: any Sendable) throws
+    /// Writes a checkpoint (atomically) of `state` and the current pools; returns its path.
+    func saveCheckpoint(_ state: ReplicaState) throws -> String
+    /// The newest checkpoint's state, with the pools restored, or nil when there is none.
+    func loadLatestCheckpoint() throws -> ReplicaState?
+    /// Validation images for the end of `epoch` (empty: none this epoch).
+    func validationItems(epoch: Int) throws -> [(item: ValidationItem, blob: Blob)]
+    /// Stores rendered validation images (and updates the gallery); returns the directory.
+    func storeValidation(epoch: Int, results: [ValidationResult]) throws -> String
+}
+
+/// The step/epoch arithmetic shared with the single-process trainer: step `k`
+/// (1-based) is step `(k-1) % stepsPerEpoch` of epoch `(k-1) / stepsPerEpoch + 1`,
+/// and takes samples `[s·B, min((s+1)·B, epochLength))` of it.
+public struct StepSchedule: Sendable, Equatable {
+    public var epochLength: Int
+    public var batchSize: Int
+    public var totalEpochs: Int
+
+    public init(epochLength: Int, batchSize: Int, totalEpochs: Int) {
+        self.epochLength = max(1, epochLength); self.batchSize = max(1, batchSize); self.totalEpochs = max(0, totalEpochs)
+    }
+
+    public var stepsPerEpoch: Int { (epochLength + batchSize - 1) / batchSize }
+    public var totalSteps: Int { stepsPerEpoch * totalEpochs }
+
+    public func epoch(ofStep step: Int) -> Int { (step - 1) / stepsPerEpoch + 1 }
+    public func stepInEpoch(_ step: Int) -> Int { (step - 1) % stepsPerEpoch }
+    /// Sample indices of `step`, in slot order.
+    public func samples(ofStep step: Int) -> Range<Int> {
+        let first = stepInEpoch(step) * batchSize
+        return first..<min(first + batchSize, epochLength)
+    }
+    /// Whether `step` is the last of its epoch.
+    public func endsEpoch(_ step: Int) -> Bool { stepInEpoch(step) == stepsPerEpoch - 1 }
+}

@@ -1,0 +1,232 @@
+import Config
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// A TCP connection to one peer: owns its socket and its buffers.
+///
+/// Any thread may `send` (sends are serialised); one thread at a time
+/// receives. `close()` shuts the socket down so that a thread blocked in
+/// `receive` or `send` on it returns at once with `.closed`; the descriptor
+/// itself is released when the object goes away, so it can never be reused
+/// under a thread still holding it.
+public final class Connection: Sendable, CustomStringConvertible {
+    let fd: Int32
+    /// Who the peer is, for logs ("worker 'pc2' (10.0.0.2:51234)" once known).
+    public let peer: String
+    /// The peer's numeric address.
+    public let remote: HostPort
+    private let sendLock = Mutex<Void>(())
+    let receiveState: Mutex<FrameDecoder>
+    /// Largest payload accepted from this peer.
+    public let maxPayload: Int
+    private let isClosed = Atomic<Bool>(false)
+    private let sentBytes = Atomic<Int>(0)
+    let receivedBytes = Atomic<Int>(0)
+
+    /// Wraps a connected socket (takes ownership of `fd`).
+    init(fd: Int32, remote: HostPort, peer: String? = nil, maxPayload: Int = Frame.defaultMaxPayload, sendTimeout: Double = 30) {
+        self.fd = fd
+        self.remote = remote
+        self.peer = peer ?? remote.description
+        self.receiveState = Mutex(FrameDecoder(maxPayload: maxPayload))
+        self.maxPayload = maxPayload
+        SocketOptions.configure(fd)
+        SocketOptions.setSendTimeout(fd, seconds: sendTimeout)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public var description: String { peer }
+    /// Total bytes written to / read from the socket.
+    public var bytesSent: Int { sentBytes.load(ordering: .relaxed) }
+    public var bytesReceived: Int { receivedBytes.load(ordering: .relaxed) }
+    public var closed: Bool { isClosed.load(ordering: .acquiring) }
+
+    /// Connects to `address` within `timeout` seconds.
+    public static func connect(to address: HostPort, timeout: Double, maxPayload: Int = Frame.defaultMaxPayload) throws(TransportError) -> Connection {
+        var lastError = "no address"
+        for candidate in try SocketOptions.resolve(address, passive: false) {
+            let fd = socket(candidate.family, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { lastError = TransportError.errnoText(); continue }
+            // Non-blocking connect so the timeout holds, then back to blocking.
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            var storage = candidate.storage
+            let rc = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
+            }
+            if rc != 0 && errno != EINPROGRESS {
+                lastError = TransportError.errnoText(); Glibc.close(fd); continue
+            }
+            if rc != 0 {
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ready = poll(&pfd, 1, Int32(max(1, timeout * 1000)))
+                if ready <= 0 { lastError = ready == 0 ? "timed out after \(timeout) s" : TransportError.errnoText(); Glibc.close(fd); continue }
+                var err: Int32 = 0
+                var len = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                if err != 0 { lastError = TransportError.errnoText(err); Glibc.close(fd); continue }
+            }
+            _ = fcntl(fd, F_SETFL, flags)
+            return Connection(fd: fd, remote: SocketOptions.describe(candidate.storage), peer: address.description, maxPayload: maxPayload)
+        }
+        throw .connect(address: address.description, reason: lastError)
+    }
+
+    /// A copy of this connection's identity with a better name for logs (same socket).
+    public func named(_ name: String) -> String { "\(name) (\(remote))" }
+
+    /// Shuts the socket down: blocked sends and receives on other threads return `.closed`.
+    public func close() {
+        if !isClosed.exchange(true, ordering: .acquiringAndReleasing) {
+            shutdown(fd, Int32(SHUT_RDWR))
+        }
+    }
+
+    // MARK: Sending
+
+    /// Sends one message (thread-safe; whole frames never interleave).
+    public func send(_ message: Message) throws(TransportError) {
+        try sendRaw(message.frame().encoded())
+    }
+
+    /// Sends raw bytes (the preamble, or pre-encoded frames).
+    public func sendRaw(_ bytes: [UInt8]) throws(TransportError) {
+        let result: Result<Void, TransportError> = bytes.withUnsafeBytes { buf in
+            sendLock.withLock { _ in Result { () throws(TransportError) in try writeAll(buf) } }
+        }
+        try result.get()
+    }
+
+    /// Sends a `ringChunk` straight from a float buffer, without building a `Message`
+    /// (same bytes as `.ringChunk(RingChunk(step:sequence:values:))`).
+    public func sendRingChunk(step: Int, sequence: Int, values: UnsafeBufferPointer<Float>) throws(TransportError) {
+        var fields = WireWriter(capacity: 20)
+        fields.write(step); fields.write(sequence); fields.write(UInt32(values.count))
+        let floatBytes = UnsafeRawBufferPointer(values)
+        var crc = CRC32()
+        crc.update(fields.bytes)
+        crc.update(floatBytes)
+        var head: [UInt8] = []
+        head.reserveCapacity(Frame.headerSize + fields.bytes.count)
+        Frame.appendHeader(to: &head, kind: MessageKind.ringChunk.rawValue, payloadCount: fields.bytes.count + floatBytes.count, crc: crc.value)
+        head.append(contentsOf: fields.bytes)
+        let result: Result<Void, TransportError> = head.withUnsafeBytes { h in
+            sendLock.withLock { _ in
+                Result { () throws(TransportError) in
+                    try writeAll(h)
+                    try writeAll(floatBytes)
+                }
+            }
+        }
+        try result.get()
+    }
+
+    private func writeAll(_ buffer: UnsafeRawBufferPointer) throws(TransportError) {
+        guard var p = buffer.baseAddress else { return }
+        var left = buffer.count
+        while left > 0 {
+            if closed { throw .closed(peer: peer) }
+            let n = Glibc.send(fd, p, left, Int32(MSG_NOSIGNAL))
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                if e == EAGAIN || e == EWOULDBLOCK { throw .timedOut(peer: peer, waitingFor: "progress sending (peer not reading)", seconds: 30) }
+                if e == EPIPE || e == ECONNRESET || closed { throw .closed(peer: peer) }
+                throw .io(peer: peer, operation: "send", reason: TransportError.errnoText(e))
+            }
+            p += n; left -= n
+            sentBytes.add(n, ordering: .relaxed)
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Receives exactly `count` raw bytes (the preamble) within `timeout` seconds.
+    public func receiveRaw(count: Int, timeout: Double) throws(TransportError) -> [UInt8] {
+        let deadline = Deadline(seconds: timeout)
+        var out: [UInt8] = []
+        while out.count < count {
+            try waitReadable(until: deadline, what: "handshake bytes")
+            var chunk = [UInt8](repeating: 0, count: count - out.count)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { throw .closed(peer: peer) }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                if closed { throw .closed(peer: peer) }
+                throw .io(peer: peer, operation: "recv", reason: TransportError.errnoText())
+            }
+            receivedBytes.add(n, ordering: .relaxed)
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// The next message, waiting at most `timeout` seconds for it to arrive completely.
+    ///
+    /// - Throws: `.timedOut`, `.closed`, `.io`, or `.protocolViolation` for a malformed
+    ///   frame (after which the connection is useless and should be closed).
+    public func receive(timeout: Double, waitingFor what: String = "message") throws(TransportError) -> Message {
+        let frame = try receiveFrame(timeout: timeout, waitingFor: what)
+        do {
+            return try Message(frame: frame)
+        } catch {
+            throw .protocolViolation(peer: peer, error)
+        }
+    }
+
+    /// The next whole frame within `timeout` seconds.
+    public func receiveFrame(timeout: Double, waitingFor what: String = "message") throws(TransportError) -> Frame {
+        let deadline = Deadline(seconds: timeout)
+        return try receiveState.withLock { (decoder) throws(TransportError) -> Frame in
+            while true {
+                let decoded: Result<Frame?, WireError> = Result { () throws(WireError) in try decoder.next() }
+                switch decoded {
+                case .success(let frame?): return frame
+                case .success(nil): break
+                case .failure(let error): throw .protocolViolation(peer: peer, error)
+                }
+                if closed { throw .closed(peer: peer) }
+                try waitReadable(until: deadline, what: what)
+                let want = min(max(decoder.bytesWanted, 64 << 10), 4 << 20)
+                let n = try withUnsafeTemporaryAllocation(byteCount: want, alignment: 16) { (buf) throws(TransportError) -> Int in
+                    let n = recv(fd, buf.baseAddress, want, 0)
+                    if n > 0 { decoder.append(UnsafeRawBufferPointer(rebasing: buf[0..<n])) }
+                    return n
+                }
+                if n == 0 { throw .closed(peer: peer) }
+                if n < 0 {
+                    let e = errno
+                    if e == EINTR || e == EAGAIN { continue }
+                    if closed || e == ECONNRESET { throw .closed(peer: peer) }
+                    throw .io(peer: peer, operation: "recv", reason: TransportError.errnoText(e))
+                }
+                receivedBytes.add(n, ordering: .relaxed)
+            }
+        }
+    }
+
+    func waitReadable(until deadline: Deadline, what: String) throws(TransportError) {
+        while true {
+            if closed { throw .closed(peer: peer) }
+            let left = deadline.remaining
+            if left <= 0 { throw .timedOut(peer: peer, waitingFor: what, seconds: deadline.total) }
+            // Wake at least every 250 ms to notice close() from another thread.
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let rc = poll(&pfd, 1, Int32(min(250, max(1, left * 1000))))
+            if rc > 0 { return }
+            if rc < 0 && errno != EINTR { throw .io(peer: peer, operation: "poll", reason: TransportError.errnoText()) }
+        }
+    }
+}
+
+/// A point in time `seconds` from now (monotonic clock).
+struct Deadline: Sendable {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let total: Double
+    init(seconds: Double) { total = seconds }
+    var remaining: Double { total - Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}

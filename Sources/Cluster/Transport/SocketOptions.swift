@@ -1,0 +1,73 @@
+import Config
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Socket set-up shared by connecting and accepted sockets.
+enum SocketOptions {
+    /// Send/receive buffer size asked of the kernel: large so a ring chunk is in flight while the next is summed.
+    static let bufferBytes: Int32 = 4 << 20
+
+    static func configure(_ fd: Int32) {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
+        var size = bufferBytes
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// Blocking sends give up after `seconds` (a peer that stops reading cannot hang us).
+    static func setSendTimeout(_ fd: Int32, seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// The numeric address of a socket address, for logs and for ring members.
+    static func describe(_ storage: sockaddr_storage) -> HostPort {
+        var storage = storage
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var serv = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let rc = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count),
+                            &serv, socklen_t(serv.count), NI_NUMERICHOST | NI_NUMERICSERV)
+            }
+        }
+        guard rc == 0 else { return HostPort(host: "?", port: 0) }
+        let h = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let p = Int(String(decoding: serv.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
+        // IPv4-mapped IPv6 addresses read better as plain IPv4.
+        return HostPort(host: h.hasPrefix("::ffff:") ? String(h.dropFirst(7)) : h, port: p)
+    }
+
+    /// Resolves `address` to socket addresses (numeric or DNS), passive for listening.
+    static func resolve(_ address: HostPort, passive: Bool) throws(TransportError) -> [(family: Int32, storage: sockaddr_storage, length: socklen_t)] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        if passive { hints.ai_flags = AI_PASSIVE }
+        var result: UnsafeMutablePointer<addrinfo>?
+        let host = address.host == "*" ? "0.0.0.0" : address.host
+        let rc = getaddrinfo(host, String(address.port), &hints, &result)
+        guard rc == 0, let first = result else {
+            let reason = gai_strerror(rc).map { String(cString: $0) } ?? "error \(rc)"
+            throw .resolve(host: address.host, reason: reason)
+        }
+        defer { freeaddrinfo(first) }
+        var out: [(Int32, sockaddr_storage, socklen_t)] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let ai = cursor {
+            if let sa = ai.pointee.ai_addr {
+                var storage = sockaddr_storage()
+                withUnsafeMutableBytes(of: &storage) { dst in
+                    dst.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: Int(ai.pointee.ai_addrlen)))
+                }
+                out.append((ai.pointee.ai_family, storage, ai.pointee.ai_addrlen))
+            }
+            cursor = ai.pointee.ai_next
+        }
+        return out
+    }
+}

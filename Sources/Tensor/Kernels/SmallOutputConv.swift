@@ -1,0 +1,361 @@
+/// Stride-1 convolutions with at most three output channels (CycleGAN's RGB output layer and the
+/// discriminator's 1-channel head). As GEMMs their M dimension is tiny, so packing the im2col
+/// operand would cost more than the few multiply-adds per element it feeds. These kernels read a
+/// zero-padded copy of the input in place instead: SIMD8 vectors along output rows, 12
+/// accumulators per register tile, blocked so the rows they reuse stay in L1/L2.
+enum SmallOutputConv {
+    static let maxOutputs = 3
+
+    static func applies(_ g: ConvGeometry) -> Bool {
+        g.stride == 1 && g.outChannels <= maxOutputs
+    }
+
+    /// A register tile shape as a type, so every kernel is specialised with constant sizes.
+    /// Forward: `outputs x vectors` accumulators (channel, 8-pixel vector). Weight gradient:
+    /// `outputs x columns x weightVectors` (channel, kernel column, 8-pixel vector). Both at most 12.
+    protocol Tile {
+        static var outputs: Int { get }
+        static var vectors: Int { get }
+        static var columns: Int { get }
+        static var weightVectors: Int { get }
+    }
+    enum Wide1: Tile {
+        static var outputs: Int { 1 }; static var vectors: Int { 12 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
+    }
+    enum Narrow1: Tile {
+        static var outputs: Int { 1 }; static var vectors: Int { 3 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
+    }
+    enum Wide2: Tile {
+        static var outputs: Int { 2 }; static var vectors: Int { 6 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
+    }
+    enum Narrow2: Tile {
+        static var outputs: Int { 2 }; static var vectors: Int { 3 }; static var columns: Int { 2 }; static var weightVectors: Int { 3 }
+    }
+    enum Three: Tile {
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
+    }
+
+    /// The tile types by name, so kernels can switch to a concrete (specialised) type.
+    enum TileKind: Sendable {
+        case wide1, narrow1, wide2, narrow2, three
+
+        /// The tile fitting `g` (narrow tiles for rows of 32 pixels or less).
+        init(_ g: ConvGeometry) {
+            let narrow = g.outWidth <= 32
+            switch g.outChannels {
+            case 1: self = narrow ? .narrow1 : .wide1
+            case 2: self = narrow ? .narrow2 : .wide2
+            default: self = .three
+            }
+        }
+
+        var type: any Tile.Type {
+            switch self {
+            case .wide1: Wide1.self
+            case .narrow1: Narrow1.self
+            case .wide2: Wide2.self
+            case .narrow2: Narrow2.self
+            case .three: Three.self
+            }
+        }
+    }
+
+    /// Runs `body` with the tile fitting `g`.
+    static func withTile(_ g: ConvGeometry, _ body: (TileKind) -> Void) {
+        body(TileKind(g))
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// `[a, b, c][min(i / per, 2)]`, constant-folded in the kernels.
+    @inline(__always)
+    static func select(_ i: Int, _ per: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
+        i / per == 0 ? a : (i / per == 1 ? b : c)
+    }
+
+    /// Layout of the zero-padded input copy `[N, C, height, width]`: every tile, including the
+    /// partial last one and spare kernel columns, reads inside it.
+    struct PaddedLayout {
+        let height: Int
+        let width: Int
+        /// Row width of the (zero-extended) forward output and dy.
+        let rowWidth: Int
+        /// True when x itself has this layout (no padding, rows exactly as wide as the tiles
+        /// read), so the forward pass needs no copy.
+        let isInput: Bool
+        init(_ g: ConvGeometry, tile: any Tile.Type, forwardOnly: Bool = false) {
+            // A multiple of both tile widths (the larger is a multiple of the smaller for every Tile).
+            let widest = 8 * Swift.max(tile.vectors, tile.weightVectors)
+            rowWidth = (g.outWidth + widest - 1) / widest * widest
+            if forwardOnly && g.padding == 0 && rowWidth == g.outWidth {
+                // Tiles read columns up to rowWidth + KW - 2 = W - 1: x as it is.
+                height = g.height
+                width = g.width
+                isInput = true
+            } else {
+                height = g.height + 2 * g.padding
+                width = rowWidth + g.kernelWidth + tile.columns
+                isInput = false
+            }
+        }
+        var plane: Int { height * width }
+    }
+
+    /// `count` rounded up to whole 64-byte lines (keeps scratch sub-buffers SIMD-aligned).
+    static func aligned(_ count: Int) -> Int { (count + 15) / 16 * 16 }
+
+    /// Copies x into the padded layout.
+    static func pad(_ g: ConvGeometry, x: UnsafeMutablePointer<Float>, layout: PaddedLayout, into dst: UnsafeMutablePointer<Float>) {
+        let src = SharedPointer(x), out = SharedPointer(dst)
+        ThreadPool.shared.parallelFor(g.batch * g.channels) { plane in
+            let to = out.base + plane * layout.plane
+            to.update(repeating: 0, count: layout.plane)
+            let from = src.base + plane * g.height * g.width
+            for row in 0..<g.height {
+                (to + (row + g.padding) * layout.width + g.padding).update(from: from + row * g.width, count: g.width)
+            }
+        }
+    }
+
+    // MARK: Forward
+
+    /// `y = conv(x, w) + bias` for `applies(g)`.
+    static func forward(
+        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
+        bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
+    ) {
+        withTile(g) { tile in
+            let layout = PaddedLayout(g, tile: tile.type, forwardOnly: true)
+            let outputs = g.outChannels
+            let rowSums = outputs * layout.rowWidth
+            let inputCount = layout.isInput ? 0 : aligned(g.batch * g.channels * layout.plane)
+            ScratchPool.with(count: inputCount + aligned(g.weightCount) + g.batch * g.outHeight * rowSums) { scratch in
+                if !layout.isInput { pad(g, x: x, layout: layout, into: scratch) }
+                // Weights interleaved by output channel: wt[k * O + o], k = (c, kh, kw).
+                let wt = scratch + inputCount
+                // Per-row partial sums (SIMD8-aligned: the scratch base is 64-byte aligned).
+                let sums = SharedPointer(wt + aligned(g.weightCount))
+                for o in 0..<outputs {
+                    for k in 0..<g.patch { wt[k * outputs + o] = weight[o * g.patch + k] }
+                }
+                var biasValues: [Float] = [0, 0, 0]
+                if let bias { for o in 0..<outputs { biasValues[o] = bias[o] } }
+                let fixedBias = (biasValues[0], biasValues[1], biasValues[2])
+                let padded = SharedPointer(layout.isInput ? x : scratch), weights = SharedPointer(wt), out = SharedPointer(y)
+                ThreadPool.shared.parallelFor(g.batch * g.outHeight) { row in
+                    // Concrete tile types, so each call is a specialised kernel.
+                    func run<T: Tile>(_ t: T.Type) {
+                        forwardRow(t, g, layout, row: row, x: padded.base, wt: weights.base, bias: fixedBias, y: out.base,
+                                   partial: sums.base + row * rowSums)
+                    }
+                    switch tile {
+                    case .wide1: run(Wide1.self)
+                    case .narrow1: run(Narrow1.self)
+                    case .wide2: run(Wide2.self)
+                    case .narrow2: run(Narrow2.self)
+                    case .three: run(Three.self)
+                    }
+                }
+            }
+        }
+    }
+
+    static func forwardRow<T: Tile>(
+        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, row: Int,
+        x: UnsafeMutablePointer<Float>, wt: UnsafeMutablePointer<Float>, bias: (Float, Float, Float),
+        y: UnsafeMutablePointer<Float>, partial floats: UnsafeMutablePointer<Float>
+    ) {
+        let o = T.outputs, v = T.vectors
+        let tile = 8 * v
+        let n = row / g.outHeight, oh = row - n * g.outHeight
+        let sample = x + n * g.channels * layout.plane
+        // Channels per block: the block's input rows (KH per channel) stay in L2.
+        let block = Swift.max(1, (96 * 1024) / (g.kernelHeight * layout.width * 4))
+        let partial = UnsafeMutableRawPointer(floats).bindMemory(to: SIMD8<Float>.self, capacity: o * layout.rowWidth / 8)
+        do {
+            let b0 = SIMD8<Float>(repeating: bias.0), b1 = SIMD8<Float>(repeating: bias.1), b2 = SIMD8<Float>(repeating: bias.2)
+            for i in 0..<(o * layout.rowWidth / 8) { partial[i] = select(i, layout.rowWidth / 8, b0, b1, b2) }
+            var c0 = 0
+            while c0 < g.channels {
+                let c1 = Swift.min(g.channels, c0 + block)
+                var ow0 = 0
+                while ow0 < layout.rowWidth {
+                    // Accumulator i: output channel i / v, pixels ow0 + 8 * (i % v) ..< +8.
+                    @inline(__always) func slot(_ i: Int) -> Int { (i / v) * (layout.rowWidth / 8) + ow0 / 8 + i % v }
+                    var a0 = partial[slot(0)], a1 = 1 < o * v ? partial[slot(1)] : .zero
+                    var a2 = 2 < o * v ? partial[slot(2)] : .zero, a3 = 3 < o * v ? partial[slot(3)] : .zero
+                    var a4 = 4 < o * v ? partial[slot(4)] : .zero, a5 = 5 < o * v ? partial[slot(5)] : .zero
+                    var a6 = 6 < o * v ? partial[slot(6)] : .zero, a7 = 7 < o * v ? partial[slot(7)] : .zero
+                    var a8 = 8 < o * v ? partial[slot(8)] : .zero, a9 = 9 < o * v ? partial[slot(9)] : .zero
+                    var a10 = 10 < o * v ? partial[slot(10)] : .zero, a11 = 11 < o * v ? partial[slot(11)] : .zero
+                    for c in c0..<c1 {
+                        for kh in 0..<g.kernelHeight {
+                            let src = sample + (c * layout.height + oh + kh) * layout.width + ow0
+                            let weights = wt + (c * g.kernelHeight + kh) * g.kernelWidth * o
+                            for kw in 0..<g.kernelWidth {
+                                let p = src + kw
+                                let w = weights + kw * o
+                                let w0 = SIMD8<Float>(repeating: w[0])
+                                let w1 = o > 1 ? SIMD8<Float>(repeating: w[1]) : w0
+                                let w2 = o > 2 ? SIMD8<Float>(repeating: w[2]) : w0
+                                a0 = a0.addingProduct(w0, load8(p))
+                                if 1 < o * v { a1 = a1.addingProduct(select(1, v, w0, w1, w2), load8(p + 8 * (1 % v))) }
+                                if 2 < o * v { a2 = a2.addingProduct(select(2, v, w0, w1, w2), load8(p + 8 * (2 % v))) }
+                                if 3 < o * v { a3 = a3.addingProduct(select(3, v, w0, w1, w2), load8(p + 8 * (3 % v))) }
+                                if 4 < o * v { a4 = a4.addingProduct(select(4, v, w0, w1, w2), load8(p + 8 * (4 % v))) }
+                                if 5 < o * v { a5 = a5.addingProduct(select(5, v, w0, w1, w2), load8(p + 8 * (5 % v))) }
+                                if 6 < o * v { a6 = a6.addingProduct(select(6, v, w0, w1, w2), load8(p + 8 * (6 % v))) }
+                                if 7 < o * v { a7 = a7.addingProduct(select(7, v, w0, w1, w2), load8(p + 8 * (7 % v))) }
+                                if 8 < o * v { a8 = a8.addingProduct(select(8, v, w0, w1, w2), load8(p + 8 * (8 % v))) }
+                                if 9 < o * v { a9 = a9.addingProduct(select(9, v, w0, w1, w2), load8(p + 8 * (9 % v))) }
+                                if 10 < o * v { a10 = a10.addingProduct(select(10, v, w0, w1, w2), load8(p + 8 * (10 % v))) }
+                                if 11 < o * v { a11 = a11.addingProduct(select(11, v, w0, w1, w2), load8(p + 8 * (11 % v))) }
+                            }
+                        }
+                    }
+                    partial[slot(0)] = a0
+                    if 1 < o * v { partial[slot(1)] = a1 }
+                    if 2 < o * v { partial[slot(2)] = a2 }
+                    if 3 < o * v { partial[slot(3)] = a3 }
+                    if 4 < o * v { partial[slot(4)] = a4 }
+                    if 5 < o * v { partial[slot(5)] = a5 }
+                    if 6 < o * v { partial[slot(6)] = a6 }
+                    if 7 < o * v { partial[slot(7)] = a7 }
+                    if 8 < o * v { partial[slot(8)] = a8 }
+                    if 9 < o * v { partial[slot(9)] = a9 }
+                    if 10 < o * v { partial[slot(10)] = a10 }
+                    if 11 < o * v { partial[slot(11)] = a11 }
+                    ow0 += tile
+                }
+                c0 = c1
+            }
+            let values = UnsafeRawPointer(partial).assumingMemoryBound(to: Float.self)
+            for channel in 0..<o {
+                let dst = y + ((n * g.outChannels + channel) * g.outHeight + oh) * g.outWidth
+                dst.update(from: values + channel * layout.rowWidth, count: g.outWidth)
+            }
+        }
+    }
+
+    // MARK: Weight gradient
+
+    /// Output rows per weight-gradient task (fixed, so sums do not depend on the thread count).
+    static let rowsPerTask = 8
+
+    /// `dW (+)= sum_n dy[n] * x[n]` (correlation) for `applies(g)`.
+    static func backwardWeight(
+        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
+        dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        withTile(g) { tile in
+            let layout = PaddedLayout(g, tile: tile.type)
+            let outputs = g.outChannels
+            let dyWidth = layout.rowWidth
+            let dyPlane = g.outHeight * dyWidth
+            let blocksPerSample = (g.outHeight + rowsPerTask - 1) / rowsPerTask
+            let tasks = g.batch * blocksPerSample
+            let inputCount = aligned(g.batch * g.channels * layout.plane)
+            ScratchPool.with(count: inputCount + g.batch * outputs * dyPlane + tasks * g.weightCount + 8) { scratch in
+                pad(g, x: x, layout: layout, into: scratch)
+                // dy with rows zero-extended to the tile width, so tails contribute nothing.
+                let dyp = scratch + inputCount
+                for plane in 0..<(g.batch * outputs) {
+                    for row in 0..<g.outHeight {
+                        let to = dyp + plane * dyPlane + row * dyWidth
+                        to.update(from: dy + (plane * g.outHeight + row) * g.outWidth, count: g.outWidth)
+                        (to + g.outWidth).update(repeating: 0, count: dyWidth - g.outWidth)
+                    }
+                }
+                let partials = dyp + g.batch * outputs * dyPlane
+                let padded = SharedPointer(scratch), gradients = SharedPointer(dyp), sums = SharedPointer(partials)
+                ThreadPool.shared.parallelFor(tasks) { task in
+                    let n = task / blocksPerSample
+                    let first = (task - n * blocksPerSample) * rowsPerTask
+                    let rows = first..<Swift.min(g.outHeight, first + rowsPerTask)
+                    func run<T: Tile>(_ t: T.Type) {
+                        weightTask(t, g, layout, sample: n, rows: rows, x: padded.base, dy: gradients.base, dyWidth: dyWidth,
+                                   into: sums.base + task * g.weightCount)
+                    }
+                    switch tile {
+                    case .wide1: run(Wide1.self)
+                    case .narrow1: run(Narrow1.self)
+                    case .wide2: run(Wide2.self)
+                    case .narrow2: run(Narrow2.self)
+                    case .three: run(Three.self)
+                    }
+                }
+                // Fixed-order reduction over the tasks.
+                let out = SharedPointer(dWeight)
+                Elementwise.forChunks(g.weightCount) { range in
+                    for i in range {
+                        var total: Float = accumulate ? out.base[i] : 0
+                        for t in 0..<tasks { total += sums.base[t * g.weightCount + i] }
+                        out.base[i] = total
+                    }
+                }
+            }
+        }
+    }
+
+    /// The contribution of output rows `rows` of sample `n` to every weight, written to `dw`.
+    static func weightTask<T: Tile>(
+        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, sample n: Int, rows: Range<Int>,
+        x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>, dyWidth: Int, into dw: UnsafeMutablePointer<Float>
+    ) {
+        let o = T.outputs, cols = T.columns, v = T.weightVectors
+        let per = cols * v  // accumulators per output channel
+        let dyPlane = g.outHeight * dyWidth
+        for c in 0..<g.channels {
+            for kh in 0..<g.kernelHeight {
+                var kw0 = 0
+                while kw0 < g.kernelWidth {
+                    // Accumulator i: output channel i / per, kernel column kw0 + (i / v) % cols, vector i % v.
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                    var a8 = SIMD8<Float>(), a9 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+                    for oh in rows {
+                        let xrow = x + ((n * g.channels + c) * layout.height + oh + kh) * layout.width + kw0
+                        let d0 = dy + (n * o) * dyPlane + oh * dyWidth
+                        var ow = 0
+                        while ow < dyWidth {
+                            @inline(__always) func gradient(_ i: Int) -> SIMD8<Float> {
+                                load8(d0 + (i / per) * dyPlane + ow + 8 * (i % v))
+                            }
+                            @inline(__always) func input(_ i: Int) -> SIMD8<Float> {
+                                load8(xrow + ow + (i / v) % cols + 8 * (i % v))
+                            }
+                            a0 = a0.addingProduct(gradient(0), input(0))
+                            if 1 < o * per { a1 = a1.addingProduct(gradient(1), input(1)) }
+                            if 2 < o * per { a2 = a2.addingProduct(gradient(2), input(2)) }
+                            if 3 < o * per { a3 = a3.addingProduct(gradient(3), input(3)) }
+                            if 4 < o * per { a4 = a4.addingProduct(gradient(4), input(4)) }
+                            if 5 < o * per { a5 = a5.addingProduct(gradient(5), input(5)) }
+                            if 6 < o * per { a6 = a6.addingProduct(gradient(6), input(6)) }
+                            if 7 < o * per { a7 = a7.addingProduct(gradient(7), input(7)) }
+                            if 8 < o * per { a8 = a8.addingProduct(gradient(8), input(8)) }
+                            if 9 < o * per { a9 = a9.addingProduct(gradient(9), input(9)) }
+                            if 10 < o * per { a10 = a10.addingProduct(gradient(10), input(10)) }
+                            if 11 < o * per { a11 = a11.addingProduct(gradient(11), input(11)) }
+                            ow += 8 * v
+                        }
+                    }
+                    let results = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)
+                    withUnsafeBytes(of: results) { raw in
+                        let lanes = raw.bindMemory(to: SIMD8<Float>.self)
+                        for channel in 0..<o {
+                            for j in 0..<cols where kw0 + j < g.kernelWidth {
+                                var total: Float = 0
+                                for q in 0..<v { total += lanes[channel * per + j * v + q].sum() }
+                                dw[((channel * g.channels + c) * g.kernelHeight + kh) * g.kernelWidth + kw0 + j] = total
+                            }
+                        }
+                    }
+                    kw0 += cols
+                }
+            }
+        }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Cluster
-
-@Test func moduleLinks() { #expect(Bool(true)) }
