@@ -59,10 +59,9 @@ enum ImageFolder {
 
     static func loadOne(_ path: String, side: Int) -> Result<Image, ImageLoadFailure> {
         do {
-            let decoded = try ImageCodec.decode(file: path).rgb8()
+            let decoded = try ImageCodec.decode(file: path)
             guard decoded.width > 0, decoded.height > 0 else { return .failure(ImageLoadFailure(reason: "empty image")) }
-            if decoded.width == side && decoded.height == side { return .success(decoded) }
-            return .success(decoded.resizedBicubic(width: side, height: side))
+            return .success(SamplePlanner(seed: 0, countA: 1, countB: 1, loadSize: side, cropSize: side, flip: false).prepare(decoded))
         } catch {
             // Imaging's errors already name the file; keep only the reason.
             let message = "\(error)"

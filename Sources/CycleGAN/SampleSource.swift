@@ -3,13 +3,8 @@ import Imaging
 import Synchronization
 
 /// The unpaired training data of a run, with every random choice keyed by
-/// (seed, epoch, sample index), so any sample can be recomputed on any machine.
-///
-/// An epoch has `max(|A|, |B|)` samples. Sample `i` of epoch `e` takes
-/// A image `order(e)[i] % |A|` (a keyed shuffle of the epoch's indices, as a
-/// shuffling data loader with the reference's `index % |A|`), a B image drawn
-/// uniformly at random, and for each a random `cropSize` crop of the
-/// `loadSize`-resized image and a random horizontal flip (when enabled), scaled to [-1, 1].
+/// (seed, epoch, sample index), so any sample can be recomputed on any machine
+/// (the choices are a ``SamplePlanner``'s; see there for the exact rules).
 /// Decoded, resized images are cached in memory for the whole run.
 public final class SampleSource: Sendable {
     public let loadSize: Int
@@ -69,42 +64,36 @@ public final class SampleSource: Sendable {
     /// Floats per sample image (`3 * cropSize²`).
     public var sampleCount: Int { 3 * cropSize * cropSize }
 
-    /// The keyed shuffle of `0 ..< epochLength` for `epoch` (Fisher–Yates).
+    /// The plans of this source's samples (seed, domain sizes, sizes, flip).
+    public var planner: SamplePlanner {
+        SamplePlanner(seed: seed, countA: imagesA.count, countB: imagesB.count, loadSize: loadSize, cropSize: cropSize, flip: flip)
+    }
+
+    /// The keyed shuffle of `0 ..< epochLength` for `epoch` (cached for the latest epoch).
     public func order(epoch: Int) -> [Int] {
         if let cached = orderCache.withLock({ $0 }), cached.epoch == epoch { return cached.order }
-        var random = KeyedRandom(seed: seed, keys: [RandomStream.orderA.rawValue, UInt64(truncatingIfNeeded: epoch)])
-        var order = Array(0..<epochLength)
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) {
-                order.swapAt(i, random.nextIndex(below: i + 1))
-            }
-        }
+        let order = planner.order(epoch: epoch)
         orderCache.withLock { $0 = (epoch, order) }
         return order
     }
 
+    /// Every random choice of sample `index` of `epoch`.
+    public func plan(epoch: Int, index: Int) -> SamplePlan {
+        planner.plan(epoch: epoch, index: index, order: order(epoch: epoch))
+    }
+
     /// The dataset indices (A, B) of sample `index` of `epoch` (`index` wraps at ``epochLength``).
     public func indices(epoch: Int, index: Int) -> (a: Int, b: Int) {
-        let slot = ((index % epochLength) + epochLength) % epochLength
-        let a = order(epoch: epoch)[slot] % imagesA.count
-        var random = KeyedRandom(seed: seed, keys: [RandomStream.pickB.rawValue, UInt64(truncatingIfNeeded: epoch), UInt64(slot)])
-        return (a, random.nextIndex(below: imagesB.count))
+        let plan = plan(epoch: epoch, index: index)
+        return (plan.indexA, plan.indexB)
     }
 
     /// Sample `index` of `epoch`: the A and B images as CHW floats `[3 * cropSize²]` in [-1, 1].
     public func sample(epoch: Int, index: Int) -> (a: [Float], b: [Float]) {
-        let (a, b) = indices(epoch: epoch, index: index)
-        let slot = UInt64(((index % epochLength) + epochLength) % epochLength)
-        let e = UInt64(truncatingIfNeeded: epoch)
-        return (augment(imagesA[a], keys: [RandomStream.augmentA.rawValue, e, slot]),
-                augment(imagesB[b], keys: [RandomStream.augmentB.rawValue, e, slot]))
-    }
-
-    private func augment(_ image: Image, keys: [UInt64]) -> [Float] {
-        var random = KeyedRandom(seed: seed, keys: keys)
-        let x = random.nextIndex(below: loadSize - cropSize + 1)
-        let y = random.nextIndex(below: loadSize - cropSize + 1)
-        let mirrored = random.nextUnitDouble() < 0.5
-        return image.sampleFloats(x: x, y: y, width: cropSize, height: cropSize, flip: flip && mirrored)
+        let plan = plan(epoch: epoch, index: index)
+        let imageA = imagesA[plan.indexA]
+        let imageB = imagesB[plan.indexB]
+        return (imageA.sampleFloats(x: plan.cropA.x, y: plan.cropA.y, width: cropSize, height: cropSize, flip: plan.cropA.flip),
+                imageB.sampleFloats(x: plan.cropB.x, y: plan.cropB.y, width: cropSize, height: cropSize, flip: plan.cropB.flip))
     }
 }

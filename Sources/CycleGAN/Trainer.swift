@@ -68,10 +68,19 @@ public final class Trainer {
             do {
                 let archive = try TensorArchive.read(directory: path)
                 var restored = try Checkpoint.restore(archive, into: model, path: path)
+                if restored.progress.stepInEpoch > 0, restored.config.training.batchSize != config.training.batchSize {
+                    throw CycleGANError.invalidSetting(
+                        "\(path) stopped in the middle of an epoch with batch size \(restored.config.training.batchSize); "
+                        + "resume it with that batch size, not \(config.training.batchSize)")
+                }
                 restored.config = config
                 state = restored
-            } catch {
+            } catch let error as CycleGANError {
+                throw error
+            } catch let error as ArchiveError {
                 throw .archive(error)
+            } catch {
+                throw .invalidSetting("\(error)")
             }
             resumedFrom = path
         } else {

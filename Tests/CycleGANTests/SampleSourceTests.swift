@@ -83,6 +83,31 @@ import Testing
         #expect(sawFlip && sawPlain)
     }
 
+    @Test func aPlannerThatKnowsOnlyTheDomainSizesReproducesEverySample() throws {
+        let source = try Self.source()
+        // What a cluster worker would hold: the counts and sizes, and images it prepared itself.
+        let planner = SamplePlanner(seed: 1, countA: 3, countB: 5, loadSize: 40, cropSize: 32, flip: true)
+        #expect(planner == source.planner)
+        for epoch in 1...3 {
+            let order = planner.order(epoch: epoch)
+            for index in 0..<5 {
+                let plan = planner.plan(epoch: epoch, index: index, order: order)
+                #expect(plan == source.plan(epoch: epoch, index: index))
+                #expect(plan == planner.plan(epoch: epoch, index: index))
+                let imageA = planner.prepare(Self.coordinateImage(side: 40, tag: UInt8(plan.indexA)))
+                let imageB = planner.prepare(Self.coordinateImage(side: 40, tag: UInt8(100 + plan.indexB)))
+                let expected = source.sample(epoch: epoch, index: index)
+                #expect(planner.apply(plan.cropA, to: imageA) == expected.a)
+                #expect(planner.apply(plan.cropB, to: imageB) == expected.b)
+            }
+        }
+        #expect(planner.apply(SampleCrop(x: 9, y: 0, flip: false), to: Self.coordinateImage(side: 40, tag: 0)) == nil)
+        #expect(planner.apply(SampleCrop(x: 0, y: 0, flip: false), to: Self.coordinateImage(side: 41, tag: 0)) == nil)
+        // Preparing resizes to the load size.
+        let prepared = planner.prepare(Self.coordinateImage(side: 64, tag: 0))
+        #expect(prepared.width == 40 && prepared.height == 40 && prepared.channels == 3)
+    }
+
     @Test func noFlipWhenDisabled() throws {
         let source = try Self.source(flip: false)
         for index in 0..<5 {

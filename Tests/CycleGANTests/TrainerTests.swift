@@ -86,6 +86,14 @@ import Testing
         #expect(middle.state.progress == TrainingProgress(epoch: 1, stepInEpoch: 1, globalStep: 1))
         try middle.run()
         #expect(Snapshot(middle) == expected)
+
+        // A mid-epoch checkpoint cannot continue with another batch size (the slots would shift).
+        try Data("step-000000001\n".utf8).write(to: URL(fileURLWithPath: root + "/straight/tiny/latest"))
+        var otherBatch = straightConfig
+        otherBatch.training.batchSize = 1
+        #expect(throws: CycleGANError.self) {
+            try Trainer(config: otherBatch, source: try Self.source(otherBatch), validation: nil, resume: true)
+        }
     }
 
     @Test func checkpointsAreKeptAndPrunedAndRestoreTheWholeState() throws {
