@@ -111,7 +111,7 @@ public struct ClusterSection: Sendable, Equatable, Codable {
     public var tokenFile: String = "herd.token"
     /// Workers needed before step 1.
     public var minWorkers: Int = 1
-    /// Heartbeat interval in seconds; a peer silent for 5 intervals (at most 5 s) is dead.
+    /// Heartbeat interval in seconds; a peer silent for 5 intervals (at most 4 s) is dead.
     public var heartbeatSeconds: Double = 1
     /// Replicas compare parameter checksums every N steps (at least 1).
     public var checksumEverySteps: Int = 10

@@ -13,6 +13,8 @@ public final class RingEndpoint: Sendable {
     private let ownID: LockedBox<Int>
     private let inbox = LockedBox<[Key: Connection]>([:])
     private let current = LockedBox<RingLinks?>(nil)
+    /// The link to the successor while its handshake runs.
+    private let connecting = LockedBox<Connection?>(nil)
     private let log: @Sendable (String) -> Void
 
     struct Key: Hashable, Sendable { var generation: Int; var from: Int }
@@ -77,6 +79,11 @@ public final class RingEndpoint: Sendable {
         while next == nil {
             let attempt = Result { () throws(TransportError) -> Connection in
                 let c = try Connection.connect(to: HostPort(host: successor.host, port: successor.port), timeout: max(0.5, deadline.remaining))
+                // A frozen successor accepts the connection (its kernel does) but never answers the
+                // handshake: let `closeLinks()` (an abort) cut the wait short.
+                connecting.set(c)
+                defer { connecting.set(nil) }
+                if cancelled() { c.close() }
                 let shaken = Result { () throws(TransportError) in
                     _ = try Handshake.client(c, token: token, hello: Hello(role: .ringPeer, name: "worker \(me)", nonce: [],
                                                                            ringGeneration: generation, workerID: me))
@@ -116,6 +123,7 @@ public final class RingEndpoint: Sendable {
 
     /// Closes the current links: an all-reduce blocked on them fails at once.
     public func closeLinks() {
+        connecting.get()?.close()
         if let links = current.get() {
             links.next?.close(); links.previous?.close()
             current.set(nil)

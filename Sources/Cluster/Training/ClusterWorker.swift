@@ -54,6 +54,8 @@ public final class ClusterWorker {
     var modelConfig: [UInt8] = []
     var committedStep = -1
     var checksumEvery = 10
+    /// Heartbeat interval in seconds: the options' until the run configuration names one.
+    let heartbeatInterval: LockedBox<Double>
 
     /// The run configuration as the coordinator sent it (JSON of `RunConfig`).
     public struct RunConfigMessage: Sendable { public var json: [UInt8] }
@@ -66,6 +68,7 @@ public final class ClusterWorker {
         self.handle = handle
         self.log = log
         self.makeModel = makeModel
+        heartbeatInterval = LockedBox(options.heartbeatSeconds)
     }
 
     enum SessionEnd: Error { case lost(String), finished(String), stopped }
@@ -127,12 +130,12 @@ public final class ClusterWorker {
         let inbox = EventQueue<Result<Message, TransportError>>()
         let aborted = LockedBox<Set<Int>>([])   // generations the coordinator dropped
         let ended = LockedBox(false)
-        let dead = min(5, 5 * options.heartbeatSeconds)
-        let heartbeat = options.heartbeatSeconds
+        let heartbeat = heartbeatInterval
         defer { ended.set(true) }
         Thread.detachNewThread {
             while !ended.get() {
                 do {
+                    let dead = HeartbeatPolicy.deadAfter(interval: heartbeat.get())
                     let message = try connection.receive(timeout: dead, waitingFor: "heartbeat from the coordinator")
                     if case .abort(let a) = message {
                         // Unblock an all-reduce in progress right away.
@@ -152,7 +155,7 @@ public final class ClusterWorker {
             while !ended.get() && !connection.closed {
                 sequence += 1
                 do { try connection.send(.heartbeat(sequence)) } catch { return }
-                Thread.sleep(forTimeInterval: heartbeat)
+                Thread.sleep(forTimeInterval: heartbeat.get())
             }
         }
         var assembler: StateTransfer.Assembler?
@@ -178,8 +181,10 @@ public final class ClusterWorker {
                         modelConfig = c.json
                         committedStep = -1
                         if let object = try? JSONSerialization.jsonObject(with: Data(c.json)) as? [String: Any],
-                           let cluster = object["cluster"] as? [String: Any], let every = cluster["checksumEverySteps"] as? Int {
-                            checksumEvery = every
+                           let cluster = object["cluster"] as? [String: Any] {
+                            if let every = cluster["checksumEverySteps"] as? Int { checksumEvery = every }
+                            // Beat as often as the coordinator expects, or it takes us for dead.
+                            if let seconds = cluster["heartbeatSeconds"] as? Double, seconds > 0 { heartbeatInterval.set(seconds) }
                         }
                     }
                 case .blobs(let blobs):

@@ -28,8 +28,8 @@ public struct CoordinatorOptions: Sendable {
         self.validationEveryEpochs = max(1, validationEveryEpochs); self.resume = resume; self.configJSON = configJSON
     }
 
-    /// A peer silent this long is dead: 5 heartbeats, at most 5 s.
-    public var deadAfterSeconds: Double { min(5, 5 * heartbeatSeconds) }
+    /// A peer silent this long is dead (see `HeartbeatPolicy`).
+    public var deadAfterSeconds: Double { HeartbeatPolicy.deadAfter(interval: heartbeatSeconds) }
 }
 
 /// Controls and observes a running coordinator from other threads.
