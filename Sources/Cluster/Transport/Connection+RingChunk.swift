@@ -8,7 +8,8 @@ extension Connection {
 
     /// Receives the `ringChunk` frame `(step, sequence)` holding exactly `count` floats and
     /// adds it into (or copies it over) `destination`, reading the payload straight from
-    /// the socket into `scratch` (no per-chunk allocation).
+    /// the socket into `scratch` (`.add`) or into `destination` itself (`.copy`), with no
+    /// per-chunk allocation. After a failed `.copy` the destination holds garbage.
     ///
     /// Same bytes and checks as `receive` + `Message(frame:)`: CRC32, size limit, kind,
     /// step, sequence and count must all match, else `.protocolViolation`.
@@ -48,26 +49,25 @@ extension Connection {
                 var fieldsCRC = CRC32()
                 fieldsCRC.update(Array(head[Frame.headerSize...]))
                 decoder.skip(prefix)
-                // Payload floats: whatever is buffered, then straight from the socket.
+                // Payload floats: whatever is buffered, then straight from the socket; a copied
+                // chunk lands in place (no second pass), a summed one in `scratch`.
                 let total = 4 * count
-                var filled = 0
-                if let base = scratch.baseAddress {
-                    filled = decoder.take(upTo: total, into: base)
+                // (`scratch` holds at least `total` bytes, checked above, so `target` is nil only when total is 0.)
+                let target = (mode == .copy ? destination.map(UnsafeMutableRawPointer.init) : nil) ?? scratch.baseAddress
+                if let target, total > 0 {
+                    var filled = decoder.take(upTo: total, into: target)
                     while filled < total {
                         try waitReadable(until: deadline, what: what)
-                        filled += try checkReceived(recv(fd, base + filled, total - filled, 0))
+                        filled += try checkReceived(recv(fd, target + filled, total - filled, 0))
                     }
+                    fieldsCRC.update(UnsafeRawBufferPointer(start: target, count: total))
                 }
-                fieldsCRC.update(UnsafeRawBufferPointer(rebasing: scratch[0..<total]))
                 guard fieldsCRC.value == crc else {
                     throw .protocolViolation(peer: peer, .checksumMismatch(kind: kind, expected: crc, actual: fieldsCRC.value))
                 }
-                guard let destination, count > 0, let raw = scratch.baseAddress else { return }
-                let src = raw.assumingMemoryBound(to: Float.self)
-                switch mode {
-                case .add: for i in 0..<count { destination[i] = destination[i] + src[i] }
-                case .copy: destination.update(from: src, count: count)
-                }
+                guard mode == .add, total > 0, let destination, let target else { return }
+                let src = target.assumingMemoryBound(to: Float.self)
+                for i in 0..<count { destination[i] = destination[i] + src[i] }
             }
         }
         try result.get()
