@@ -33,6 +33,9 @@ extension ClusterCoordinator {
             log("refused a connection from \(connection.remote): \(error)")
             return
         }
+        // A worker's reader drains its socket all the time: a send stuck longer than a heartbeat
+        // timeout means a frozen worker, and must not stall the coordinator's thread past it.
+        connection.setSendTimeout(seconds: options.deadAfterSeconds)
         let ring = RingMember(workerID: id, host: connection.remote.host, port: hello.dataPort)
         events.push(.joined(id: id, name: hello.name.isEmpty ? "worker\(id)" : hello.name, connection: connection, ring: ring, threads: hello.threads))
         // Heartbeats to the worker, so it notices a dead coordinator.

@@ -103,6 +103,8 @@ public final class ClusterWorker {
             backoff = 0.25
             ring.setWorkerID(welcome.workerID)
             handle.connection.set(connection)
+            // The coordinator drains its sockets all the time: a send stuck this long means it is gone.
+            connection.setSendTimeout(seconds: HeartbeatPolicy.deadAfter(interval: heartbeatInterval.get()))
             log("joined run '\(welcome.runName)' at \(options.coordinator) as worker \(welcome.workerID)")
             let end = session(connection, ring: ring, workerID: welcome.workerID)
             connection.close()
@@ -184,7 +186,10 @@ public final class ClusterWorker {
                            let cluster = object["cluster"] as? [String: Any] {
                             if let every = cluster["checksumEverySteps"] as? Int { checksumEvery = every }
                             // Beat as often as the coordinator expects, or it takes us for dead.
-                            if let seconds = cluster["heartbeatSeconds"] as? Double, seconds > 0 { heartbeatInterval.set(seconds) }
+                            if let seconds = cluster["heartbeatSeconds"] as? Double, seconds > 0 {
+                                heartbeatInterval.set(seconds)
+                                connection.setSendTimeout(seconds: HeartbeatPolicy.deadAfter(interval: seconds))
+                            }
                         }
                     }
                 case .blobs(let blobs):

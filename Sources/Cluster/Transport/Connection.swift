@@ -23,6 +23,8 @@ public final class Connection: Sendable, CustomStringConvertible {
     /// Largest payload accepted from this peer.
     public let maxPayload: Int
     private let isClosed = Atomic<Bool>(false)
+    /// Longest a send may make no progress, in milliseconds (see `setSendTimeout`).
+    private let sendTimeoutMilliseconds: Atomic<Int>
     private let sentBytes = Atomic<Int>(0)
     let receivedBytes = Atomic<Int>(0)
 
@@ -33,8 +35,16 @@ public final class Connection: Sendable, CustomStringConvertible {
         self.peer = peer ?? remote.description
         self.receiveState = Mutex(FrameDecoder(maxPayload: maxPayload))
         self.maxPayload = maxPayload
+        self.sendTimeoutMilliseconds = Atomic(Int(sendTimeout * 1000))
         SocketOptions.configure(fd)
         SocketOptions.setSendTimeout(fd, seconds: sendTimeout)
+    }
+
+    /// A send that makes no progress for `seconds` (the peer stopped reading: frozen,
+    /// cut off) fails with `.timedOut` instead of blocking its thread. Default 30 s.
+    public func setSendTimeout(seconds: Double) {
+        sendTimeoutMilliseconds.store(Int(seconds * 1000), ordering: .relaxed)
+        SocketOptions.setSendTimeout(fd, seconds: seconds)
     }
 
     deinit { Glibc.close(fd) }
@@ -134,7 +144,8 @@ public final class Connection: Sendable, CustomStringConvertible {
             if n < 0 {
                 let e = errno
                 if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK { throw .timedOut(peer: peer, waitingFor: "progress sending (peer not reading)", seconds: 30) }
+                if e == EAGAIN || e == EWOULDBLOCK { throw .timedOut(peer: peer, waitingFor: "progress sending (peer not reading)",
+                                                                   seconds: Double(sendTimeoutMilliseconds.load(ordering: .relaxed)) / 1000) }
                 if e == EPIPE || e == ECONNRESET || closed { throw .closed(peer: peer) }
                 throw .io(peer: peer, operation: "send", reason: TransportError.errnoText(e))
             }
