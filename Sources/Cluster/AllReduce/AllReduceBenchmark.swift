@@ -104,12 +104,20 @@ public enum AllReduceBenchmark {
     static func member(endpoint: RingEndpoint, ring: [RingMember], floats: Int, iterations: Int,
                        chunkFloats: Int, linkTimeout: Double = 10) throws -> Result {
         let links = try endpoint.links(generation: 1, ring: ring, timeout: linkTimeout)
-        var buffer = [Float](repeating: 0, count: floats)
+        var initial = [Float](repeating: 0, count: floats)
+        fill(&initial, rank: links.rank)
+        var buffer = initial
         var seconds: [Double] = []
         for iteration in 0...iterations {
-            fill(&buffer, rank: links.rank)
+            buffer.withUnsafeMutableBufferPointer { b in initial.withUnsafeBufferPointer { _ = b.update(fromContentsOf: $0) } }
+            // Barrier (a one-float all-reduce): every replica starts the timed one together, so a
+            // replica's time is the all-reduce's, not its wait for the others to refill their buffers.
+            var token: [Float] = [0]
+            _ = try token.withUnsafeMutableBufferPointer { (b) throws -> RingAllReduce.Stats in
+                try links.allReduce(b, step: 2 * iteration + 1, timeout: 30, chunkFloats: chunkFloats)
+            }
             let stats = try buffer.withUnsafeMutableBufferPointer { (b) throws -> RingAllReduce.Stats in
-                try links.allReduce(b, step: iteration + 1, timeout: 30, chunkFloats: chunkFloats)
+                try links.allReduce(b, step: 2 * iteration + 2, timeout: 30, chunkFloats: chunkFloats)
             }
             if iteration > 0 { seconds.append(stats.seconds) }   // iteration 0 warms up
         }
