@@ -130,7 +130,7 @@ public final class ClusterWorker {
     /// One connection's life. Returns why it ended.
     private func session(_ connection: Connection, ring: RingEndpoint, workerID: Int) -> SessionEnd {
         let inbox = EventQueue<Result<Message, TransportError>>()
-        let aborted = LockedBox<Set<Int>>([])   // generations the coordinator dropped
+        let aborted = LockedBox<[Int: String]>([:])   // generations the coordinator dropped, and why
         let ended = LockedBox(false)
         let heartbeat = heartbeatInterval
         defer { ended.set(true) }
@@ -141,11 +141,15 @@ public final class ClusterWorker {
                     let message = try connection.receive(timeout: dead, waitingFor: "heartbeat from the coordinator")
                     if case .abort(let a) = message {
                         // Unblock an all-reduce in progress right away.
-                        aborted.update { _ = $0.insert(a.generation) }
+                        aborted.update { $0[a.generation] = a.reason }
                         ring.closeLinks()
                     }
                     inbox.push(.success(message))
                 } catch {
+                    // Marks the session over for the step in progress too (`runStep` polls
+                    // `connection.closed`): a worker thawed after being dropped must not sit out
+                    // its ring timeouts before it reconnects.
+                    connection.close()
                     inbox.push(.failure(error as? TransportError ?? .closed(peer: "coordinator")))
                     ring.closeLinks()
                     return
@@ -246,9 +250,16 @@ public final class ClusterWorker {
 
     /// One step attempt. Returns a session end, or nil to keep going.
     private func runStep(_ plan: StepPlan, model: ReplicaModel, connection: Connection,
-                         inbox: EventQueue<Result<Message, TransportError>>, aborted: LockedBox<Set<Int>>,
+                         inbox: EventQueue<Result<Message, TransportError>>, aborted: LockedBox<[Int: String]>,
                          ring: RingEndpoint) throws -> SessionEnd? {
-        let isAborted = { aborted.get().contains(plan.ringGeneration) }
+        // Dropped by the coordinator, or the coordinator is gone: either way this attempt is over.
+        let isAborted = { aborted.get()[plan.ringGeneration] != nil || connection.closed }
+        let log = log
+        /// Leaves an attempt that `isAborted` ended, saying so when the coordinator dropped it.
+        func abandon() -> SessionEnd? {
+            if let reason = aborted.get()[plan.ringGeneration] { log("step \(plan.step) dropped by the coordinator: \(reason)") }
+            return nil
+        }
         let start = Date()
         model.resetGradients()
         var inputs: [SampleInput] = []
@@ -273,7 +284,7 @@ public final class ClusterWorker {
             let pass = try model.generatorPass(batch, scale: Float(batch.count) / Float(plan.globalBatch))
             for (i, l) in pass.losses.enumerated() where i < losses.count { losses[i] += l }
             for (s, f) in zip(batch, pass.fakes) { fakes.append(SlotPayload(slot: s.slot, values: f)) }
-            if isAborted() { return nil }
+            if isAborted() { return abandon() }
         }
         let generatorSeconds = Date().timeIntervalSince(start)
         try connection.send(.fakes(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: fakes, seconds: generatorSeconds)))
@@ -309,7 +320,7 @@ public final class ClusterWorker {
             for (i, l) in pass.enumerated() where model.lossNames.count - pass.count + i < losses.count {
                 losses[model.lossNames.count - pass.count + i] += l
             }
-            if isAborted() { return nil }
+            if isAborted() { return abandon() }
         }
         let computeSeconds = generatorSeconds + Date().timeIntervalSince(discStart)
         // All-reduce [G ‖ D] among the ring.
@@ -328,7 +339,7 @@ public final class ClusterWorker {
         switch reduceResult {
         case .success(let c): crc = c
         case .failure(let error):
-            if isAborted() { return nil }
+            if isAborted() { return abandon() }
             log("step \(plan.step): all-reduce failed: \(error); telling the coordinator")
             try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration, reason: "all-reduce: \(error)")))
             return nil
