@@ -50,8 +50,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], swiftSettings: settings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"], swiftSettings: settings),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
-        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Tensor"], swiftSettings: settings),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "CycleGAN"], swiftSettings: settings),
+        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Datasets", "Tensor"], swiftSettings: settings),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "CycleGAN", "Datasets"], swiftSettings: settings),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], swiftSettings: settings),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
     ]

@@ -24,10 +24,10 @@ public final class SampleSource: Sendable {
     /// when a folder is missing or holds no decodable image, and
     /// ``CycleGANError/invalidSetting(_:)`` when the sizes are unusable.
     public convenience init(root: String, data: DataConfig, seed: UInt64) throws(CycleGANError) {
-        let filesA = try ImageFolder.list(root + "/trainA")
-        let filesB = try ImageFolder.list(root + "/trainB")
-        let loadedA = ImageFolder.load(filesA, side: data.loadSize)
-        let loadedB = ImageFolder.load(filesB, side: data.loadSize)
+        let filesA = try FolderImages.list(root + "/trainA")
+        let filesB = try FolderImages.list(root + "/trainB")
+        let loadedA = FolderImages.load(filesA, side: data.loadSize)
+        let loadedB = FolderImages.load(filesB, side: data.loadSize)
         try self.init(imagesA: loadedA.images, imagesB: loadedB.images, filesA: loadedA.kept, filesB: loadedB.kept,
                       skipped: loadedA.skipped + loadedB.skipped, data: data, seed: seed)
     }
