@@ -12,7 +12,7 @@ struct TrainingFiles: Sendable {
     struct File: Sendable, Equatable {
         /// Full path.
         let path: String
-        /// `trainA/<file>`: how messages name it.
+        /// The path inside the dataset root (`trainA/<file>`): how messages name it.
         let name: String
         let digest: [UInt8]
     }
@@ -28,8 +28,8 @@ struct TrainingFiles: Sendable {
     init(root: String) throws(ClusterError) {
         let candidates: (a: [String], b: [String])
         do { candidates = try SampleSource.candidateFiles(root: root) } catch { throw .model("\(error)") }
-        let a = Self.scan(candidates.a, folder: "trainA")
-        let b = Self.scan(candidates.b, folder: "trainB")
+        let a = Self.scan(candidates.a, root: root)
+        let b = Self.scan(candidates.b, root: root)
         guard !a.kept.isEmpty, !b.kept.isEmpty else {
             throw .model("need at least one decodable image in each domain of \(root) (trainA: \(a.kept.count), trainB: \(b.kept.count))")
         }
@@ -55,10 +55,10 @@ struct TrainingFiles: Sendable {
         return Blob(digest: digest, bytes: bytes)
     }
 
-    private static func scan(_ paths: [String], folder: String) -> (kept: [File], skipped: [SkippedImage]) {
+    private static func scan(_ paths: [String], root: String) -> (kept: [File], skipped: [SkippedImage]) {
         let results = Mutex<[Int: Result<File, ScanFailure>]>([:])
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let result = check(paths[i], folder: folder)
+            let result = check(paths[i], root: root)
             results.withLock { $0[i] = result }
         }
         let all = results.withLock { $0 }
@@ -76,13 +76,14 @@ struct TrainingFiles: Sendable {
 
     private struct ScanFailure: Error { let reason: String }
 
-    private static func check(_ path: String, folder: String) -> Result<File, ScanFailure> {
+    private static func check(_ path: String, root: String) -> Result<File, ScanFailure> {
         do {
             let bytes = try ImageCodec.readFile(path)
             let image = try ImageCodec.decode(bytes)
             guard image.width > 0, image.height > 0 else { return .failure(ScanFailure(reason: "empty image")) }
-            let base = path.split(separator: "/").last.map(String.init) ?? path
-            return .success(File(path: path, name: folder + "/" + base, digest: SHA256.hash(bytes)))
+            let prefix = root.hasSuffix("/") ? root : root + "/"
+            let name = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+            return .success(File(path: path, name: name, digest: SHA256.hash(bytes)))
         } catch {
             return .failure(ScanFailure(reason: "\(error)"))
         }
