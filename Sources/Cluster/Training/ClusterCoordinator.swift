@@ -20,6 +20,8 @@ public final class ClusterCoordinator {
     let jsonLog: (@Sendable (String) -> Void)?
     let schedule: StepSchedule
     let events = EventQueue<CoordinatorEvent>()
+    /// Set when `run()` returns: connection threads then let their workers go.
+    let ended = LockedBox(false)
     let started = Date()
 
     var members: [Int: Member] = [:]
@@ -119,6 +121,7 @@ public final class ClusterCoordinator {
         do { listener = try Listener(on: options.listen) } catch { throw .transport(error) }
         handle.boundAddress.set(listener.address)
         defer {
+            ended.set(true)
             listener.close()
             for m in members.values { m.connection.close() }
         }
