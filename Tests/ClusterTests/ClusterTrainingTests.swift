@@ -130,6 +130,20 @@ import Testing
         #expect(served.values.reduce(0, +) <= 2 * (Toy.datasetSize + 3))
     }
 
+    @Test func aWorkerWhoseFileCacheHoldsOneFileAsksAgainAndStillEqualsSingleProcess() throws {
+        let reference = try toyReference()
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 1)
+        cluster.startWorker("small", port: port, fileCacheBytes: Toy.d)   // one toy image fits
+        try #require(cluster.waitForEnd(), "\(cluster.transcript)")
+        #expect(cluster.coordinatorError.get() == nil, "\(cluster.transcript)")
+        let w = cluster.workers[0]
+        #expect(w.handle.committedStep.get() == 6)
+        #expect(maxDifference(w.replica.params, reference) < Self.tolerance)
+        // Evicted files were asked for again.
+        #expect(w.handle.filesReceived.get().values.contains { $0 > 1 })
+    }
+
     @Test func progressLinesAreThrottledButEveryEpochEndIsShown() throws {
         let cluster = ToyCluster()
         // No two lines within an hour, except the forced ones: the first step, epoch ends (2, 4) and the final step (6).

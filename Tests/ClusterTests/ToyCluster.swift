@@ -58,7 +58,7 @@ final class ToyCluster: @unchecked Sendable {
 
     /// Starts a worker thread against `port`.
     @discardableResult
-    func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil,
+    func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil, fileCacheBytes: Int? = nil,
                      onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
         let handle = WorkerHandle()
         let replica = ToyReplica()
@@ -72,6 +72,7 @@ final class ToyCluster: @unchecked Sendable {
         options.heartbeatSeconds = 0.2
         options.maxBackoff = 0.5
         options.giveUpAfter = 20
+        if let fileCacheBytes { options.fileCacheBytes = fileCacheBytes }
         let worker = ClusterWorker(options: options, token: token ?? self.token, handle: handle, log: logger(name)) { _ in chosen }
         let box = UncheckedBox(worker)
         Thread.detachNewThread {
