@@ -53,7 +53,7 @@ public enum CoordinatorCommand {
         options.maxPayload = Frame.defaultMaxPayload
         var jsonLog: (@Sendable (String) -> Void)?
         if let path = args.string("log-json") {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError("cannot write \(path)") }
             let box = LockedBox(handle)
             jsonLog = { line in box.update { $0.write(Data((line + "\n").utf8)) } }

@@ -7,7 +7,8 @@ import Foundation
 /// `run()`; connection threads only authenticate peers and queue their messages.
 ///
 /// Step protocol (attempt = ring generation):
-/// plan → workers' generator passes → `fakes` → pools in slot order → `pooled`
+/// plan (each slot's files by SHA-256 and its sample plan) → workers ask (`blobRequest`)
+/// for the files they do not hold and get them (`blobs`) → workers' generator passes → `fakes` → pools in slot order → `pooled`
 /// → discriminator passes → ring all-reduce among workers → `reduced` (CRC of the
 /// sum) → `commit` when every member reported the same sum, else `abort` and the
 /// step is redone by the workers still alive. Replicas apply Adam only on commit.
