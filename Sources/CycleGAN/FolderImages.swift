@@ -9,6 +9,11 @@ public struct SkippedImage: Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Loading the images of one dataset folder (`trainA`, `testB`, ...): the files

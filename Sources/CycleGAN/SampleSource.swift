@@ -32,6 +32,14 @@ public final class SampleSource: Sendable {
                       skipped: loadedA.skipped + loadedB.skipped, data: data, seed: seed)
     }
 
+    /// The candidate image files of `root/trainA` and `root/trainB` (JPEG or PNG,
+    /// recursively, sorted by path), as ``init(root:data:seed:)`` lists them before decoding:
+    /// it keeps those that decode to a non-empty image.
+    /// Throws ``CycleGANError/dataset(_:)`` when a folder cannot be listed.
+    public static func candidateFiles(root: String) throws(CycleGANError) -> (a: [String], b: [String]) {
+        (try FolderImages.list(root + "/trainA"), try FolderImages.list(root + "/trainB"))
+    }
+
     /// A source over images already in memory (8-bit RGB, `loadSize` square).
     public init(imagesA: [Image], imagesB: [Image], filesA: [String]? = nil, filesB: [String]? = nil,
                 skipped: [SkippedImage] = [], data: DataConfig, seed: UInt64) throws(CycleGANError) {
