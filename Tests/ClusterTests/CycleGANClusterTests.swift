@@ -179,7 +179,7 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
             let p = Process()
             p.executableURL = URL(fileURLWithPath: path)
             p.arguments = args
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             p.standardOutput = FileHandle(forWritingAtPath: log)
             p.standardError = p.standardOutput
             try p.run()

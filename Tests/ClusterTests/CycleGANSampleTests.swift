@@ -3,21 +3,12 @@ import CycleGAN
 import Datasets
 import Foundation
 import Imaging
+import SharedFixtures
 import Testing
 @testable import Cluster
 
 /// `../shared` next to the package root, or nil when absent.
-func sharedDirectory(file: String = #filePath) -> String? {
-    var url = URL(fileURLWithPath: file).deletingLastPathComponent()
-    while url.path != "/" {
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-            let shared = url.deletingLastPathComponent().appendingPathComponent("shared").path
-            return FileManager.default.fileExists(atPath: shared) ? shared : nil
-        }
-        url = url.deletingLastPathComponent()
-    }
-    return nil
-}
+func sharedDirectory() -> String? { SharedFixtures.root }
 
 /// A worker makes its samples from the files and the coordinator's plans; they must be
 /// the very floats `herd train`'s `SampleSource` makes.
