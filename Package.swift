@@ -46,12 +46,14 @@ let package = Package(
             name: "herd",
             dependencies: ["Tensor", "Imaging", "Datasets", "Config", "CycleGAN", "Cluster", "Dashboard", "Console"],
             swiftSettings: settings),
+        // Test-only: locates the shared fixtures (`../shared`) for every test target.
+        .target(name: "SharedFixtures", path: "Tests/SharedFixtures", swiftSettings: settings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: settings),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], swiftSettings: settings),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"], swiftSettings: settings),
+        .testTarget(name: "ImagingTests", dependencies: ["SharedFixtures", "Imaging"], swiftSettings: settings),
+        .testTarget(name: "DatasetsTests", dependencies: ["SharedFixtures", "Datasets", "Imaging"], swiftSettings: settings),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
-        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Tensor"], swiftSettings: settings),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "CycleGAN"], swiftSettings: settings),
+        .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "CycleGAN", "Datasets", "Tensor"], swiftSettings: settings),
+        .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Cluster", "CycleGAN", "Datasets"], swiftSettings: settings),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], swiftSettings: settings),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
     ]

@@ -106,6 +106,14 @@ struct YAMLParser {
                                     : try parseMap(indent: indent)
     }
 
+    /// A line deeper than the block it continues belongs to no block: an error naming both indents.
+    private func requireIndent(_ line: Line, _ indent: Int) throws(ConfigError) {
+        if line.indent > indent {
+            throw .badIndentation(location(line, line.start),
+                                  detail: "indented \(line.indent) spaces, which matches no enclosing block (expected \(indent))")
+        }
+    }
+
     private mutating func parseMap(indent: Int) throws(ConfigError) -> YAMLNode {
         let first = lines[i]
         var entries: [YAMLEntry] = []
@@ -113,10 +121,7 @@ struct YAMLParser {
         while i < lines.count {
             let line = lines[i]
             if line.indent < indent { break }
-            if line.indent > indent {
-                throw .badIndentation(location(line, line.start),
-                                      detail: "indented \(line.indent) spaces, which matches no enclosing block (expected \(indent))")
-            }
+            try requireIndent(line, indent)
             if isListItem(line) {
                 throw .badIndentation(location(line, line.start),
                                       detail: "a list item where a key was expected at this indentation")
@@ -160,10 +165,7 @@ struct YAMLParser {
         while i < lines.count {
             let line = lines[i]
             if line.indent < indent { break }
-            if line.indent > indent {
-                throw .badIndentation(location(line, line.start),
-                                      detail: "indented \(line.indent) spaces, which matches no enclosing block (expected \(indent))")
-            }
+            try requireIndent(line, indent)
             guard isListItem(line) else {
                 if endsAtKey { break }
                 throw .badIndentation(location(line, line.start),

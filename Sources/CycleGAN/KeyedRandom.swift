@@ -1,3 +1,5 @@
+import Datasets
+
 /// A counter-based random stream: its draws depend only on a seed and a list
 /// of keys (for example seed, epoch, sample index and a purpose), never on what
 /// was drawn before. Any machine can recompute any sample's random choices.

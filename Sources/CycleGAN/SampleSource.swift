@@ -24,12 +24,20 @@ public final class SampleSource: Sendable {
     /// when a folder is missing or holds no decodable image, and
     /// ``CycleGANError/invalidSetting(_:)`` when the sizes are unusable.
     public convenience init(root: String, data: DataConfig, seed: UInt64) throws(CycleGANError) {
-        let filesA = try ImageFolder.list(root + "/trainA")
-        let filesB = try ImageFolder.list(root + "/trainB")
-        let loadedA = ImageFolder.load(filesA, side: data.loadSize)
-        let loadedB = ImageFolder.load(filesB, side: data.loadSize)
+        let filesA = try FolderImages.list(root + "/trainA")
+        let filesB = try FolderImages.list(root + "/trainB")
+        let loadedA = FolderImages.load(filesA, side: data.loadSize)
+        let loadedB = FolderImages.load(filesB, side: data.loadSize)
         try self.init(imagesA: loadedA.images, imagesB: loadedB.images, filesA: loadedA.kept, filesB: loadedB.kept,
                       skipped: loadedA.skipped + loadedB.skipped, data: data, seed: seed)
+    }
+
+    /// The candidate image files of `root/trainA` and `root/trainB` (JPEG or PNG,
+    /// recursively, sorted by path), as ``init(root:data:seed:)`` lists them before decoding:
+    /// it keeps those that decode to a non-empty image.
+    /// Throws ``CycleGANError/dataset(_:)`` when a folder cannot be listed.
+    public static func candidateFiles(root: String) throws(CycleGANError) -> (a: [String], b: [String]) {
+        (try FolderImages.list(root + "/trainA"), try FolderImages.list(root + "/trainB"))
     }
 
     /// A source over images already in memory (8-bit RGB, `loadSize` square).

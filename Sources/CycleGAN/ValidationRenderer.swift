@@ -7,6 +7,12 @@ public struct ValidationRow: Sendable, Equatable {
     /// `A_<file>` or `B_<file>`: unique within a validation set, used as the PNG name.
     public let name: String
     public let image: Image
+
+    /// A row named `name` (`A_<file>` / `B_<file>`) showing `image` (8-bit RGB, three panels wide).
+    public init(name: String, image: Image) {
+        self.name = name
+        self.image = image
+    }
 }
 
 /// Translates validation images into PNG-ready rows. Pure computation (no files),

@@ -32,11 +32,11 @@ public struct ValidationSet: Sendable {
             let directory = root + "/" + folder
             let paths: [String]
             if names.isEmpty {
-                paths = Array(((try? ImageFolder.list(directory)) ?? []).prefix(max(0, validation.count)))
+                paths = Array(((try? FolderImages.list(directory)) ?? []).prefix(max(0, validation.count)))
             } else {
                 paths = names.map { directory + "/" + $0 }
             }
-            let loaded = ImageFolder.load(paths, side: size)
+            let loaded = FolderImages.load(paths, side: size)
             let items = zip(loaded.kept, loaded.images).map { path, image in
                 Item(name: baseName(path), values: image.chwFloats())
             }

@@ -1,3 +1,5 @@
+import Datasets
+
 /// xoshiro256** (Blackman, Vigna 2018): the generator behind every sequential
 /// random choice whose state is checkpointed (the image pools).
 ///

@@ -3,8 +3,9 @@ import Imaging
 
 /// What `herd data check` finds in a CycleGAN-layout dataset: per folder the
 /// counts and sizes, files that do not decode (with the reason), grayscale,
-/// CMYK and odd-size files; exact duplicates across the whole dataset; and a
-/// contact sheet of a sample of each folder.
+/// CMYK and odd-size files; exact duplicates across the whole dataset; the
+/// training folders (`trainA`, `trainB`) that are missing or hold no image; and
+/// a contact sheet of a sample of each folder.
 public struct DatasetCheck: Sendable {
     /// Findings for one split folder.
     public struct Folder: Sendable {
@@ -32,6 +33,8 @@ public struct DatasetCheck: Sendable {
     public var folders: [Folder]
     /// Groups of byte-identical files (two or more paths each).
     public var duplicates: [[String]]
+    /// `trainA` / `trainB` when the folder is missing or holds no image (training needs both).
+    public var missingTraining: [DatasetLayout.Split] = []
 
     /// Checks every image of the dataset at `root` (all splits that exist).
     /// - Parameter sampleSink: receives each decoded image with its split, for a contact sheet.
@@ -91,7 +94,8 @@ public struct DatasetCheck: Sendable {
             folders.append(report)
         }
         let duplicates = byDigest.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        return DatasetCheck(root: root, folders: folders, duplicates: duplicates)
+        let missing = [DatasetLayout.Split.trainA, .trainB].filter { layout.files($0).isEmpty }
+        return DatasetCheck(root: root, folders: folders, duplicates: duplicates, missingTraining: missing)
     }
 
     /// Whether every pixel has R == G == B.
@@ -107,8 +111,8 @@ public struct DatasetCheck: Sendable {
         }
     }
 
-    /// Whether nothing needs attention: no undecodable files and no duplicates.
-    public var isClean: Bool { folders.allSatisfy { $0.bad.isEmpty } && duplicates.isEmpty }
+    /// Whether nothing needs attention: both training folders hold images, no undecodable files, no duplicates.
+    public var isClean: Bool { missingTraining.isEmpty && folders.allSatisfy { $0.bad.isEmpty } && duplicates.isEmpty }
 
     /// The report for people; `limit` caps the files listed per finding.
     public func text(limit: Int = 10) -> String {
@@ -129,6 +133,10 @@ public struct DatasetCheck: Sendable {
             list("CMYK", f.cmyk)
             list("with alpha (dropped when training)", f.alpha)
             list("odd size (not \(f.sizes.first.map { "\($0.width)x\($0.height)" } ?? "-"))", f.oddSize)
+        }
+        for split in missingTraining {
+            let present = folders.contains { $0.split == split }
+            lines.append("  \(split): " + (present ? "holds no .jpg/.jpeg/.png image" : "missing") + " (training needs \((root as NSString).appendingPathComponent(split.rawValue)))")
         }
         if duplicates.isEmpty {
             lines.append("  no exact duplicates")

@@ -2,6 +2,8 @@ import Foundation
 
 /// The image files of one folder: `.jpg`, `.jpeg` and `.png` (any case), found
 /// recursively and sorted by path, as CycleGAN's `make_dataset` lists them.
+/// Hidden files and folders (a name starting with `.`, such as the `._x.jpg`
+/// resource forks that macOS puts in zip files) are left out.
 public struct ImageFolder: Sendable, Equatable {
     /// File extensions (lowercase) counted as images.
     public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
@@ -21,6 +23,10 @@ public struct ImageFolder: Sendable, Equatable {
             throw .io(path: path, reason: "cannot list directory")
         }
         while let entry = walker.nextObject() as? String {
+            if (entry as NSString).lastPathComponent.hasPrefix(".") {
+                if FileIO.isDirectory(FileIO.join(path, entry)) { walker.skipDescendants() }
+                continue
+            }
             let ext = (entry as NSString).pathExtension.lowercased()
             if ImageFolder.imageExtensions.contains(ext) && !FileIO.isDirectory(FileIO.join(path, entry)) {
                 relative.append(entry)

@@ -1,27 +1,21 @@
-/// A small, fast, deterministic random number generator (SplitMix64).
+/// A ``SplitMix64`` generator with named streams and uniform doubles.
 ///
 /// The same seed gives the same sequence on every platform, which keeps
 /// dataset preparation and splits reproducible.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// A generator for one item of a stream, independent of the others: mixes `seed` with the labels.
     public init(seed: UInt64, stream: String, index: Int) {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a over the stream name
         for b in stream.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
         var g = SeededGenerator(seed: seed ^ h)
-        state = g.next() ^ UInt64(bitPattern: Int64(index)) &* 0x9E37_79B9_7F4A_7C15
+        generator = SplitMix64(seed: g.next() ^ UInt64(bitPattern: Int64(index)) &* 0x9E37_79B9_7F4A_7C15)
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// A uniform `Double` in `range`.
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {

@@ -1,6 +1,7 @@
 import Cluster
 import Config
 import Console
+import CycleGAN
 import Datasets
 import Foundation
 
@@ -61,7 +62,12 @@ enum BenchClusterCommands {
         discussion: """
             Writes a synthetic dataset and a config to a scratch directory, runs the `coordinator` and
             `worker` executables (found next to `herd`) over loopback for --steps steps, first with
-            --workers workers, then with one, and prints samples/s of each and the all-reduce time per step.
+            --workers workers, then with one, and prints samples/s of each and the all-reduce time per step
+            next to its bound, 2(N-1)/N x gradient size / link rate.
+
+            With --lan SCRIPT (`../shared/tools/home-lan.sh`, after `home-lan.sh up N+1`; needs root) every
+            process runs on its own simulated host: the coordinator in lan0 (10.77.0.1), worker i in lan(i+1),
+            so all traffic crosses the shaped links (--link-mbit says their rate, for the bound).
             """,
         options: [
             .value("workers", "N", help: "Workers of the cluster run.", default: "2"),
@@ -71,13 +77,21 @@ enum BenchClusterCommands {
             .value("blocks", "N", help: "Residual blocks.", default: "2"),
             .value("batch", "N", help: "Global batch.", default: "4"),
             .value("steps", "N", help: "Steps per run.", default: "6"),
+            .value("lan", "SCRIPT", help: "Run each process in a home-lan.sh namespace (see above).", default: "loopback"),
+            .value("link-mbit", "N", help: "Link rate for the all-reduce bound, Mbit/s.", default: "1000"),
         ],
-        examples: ["herd bench cluster --workers 2 --threads 1 --size 64 --steps 6"])) { args in
+        examples: ["herd bench cluster --workers 2 --threads 1 --size 64 --steps 6",
+                   "sudo ../shared/tools/home-lan.sh up 3 && herd bench cluster --lan ../shared/tools/home-lan.sh --blocks 6 --ngf 64 --size 128 --steps 3"])) { args in
         let workers = try args.int("workers", default: 2, minimum: 1)
         let threads = try args.int("threads", default: 1, minimum: 1)
         let size = try args.int("size", default: 64, minimum: 32)
         let batch = try args.int("batch", default: 4, minimum: 1)
         let steps = try args.int("steps", default: 6, minimum: 2)
+        let lan = args.string("lan")
+        let linkBytesPerSecond = Double(try args.int("link-mbit", default: 1000, minimum: 1)) * 1e6 / 8
+        if let lan, !FileManager.default.isExecutableFile(atPath: lan) {
+            throw BenchmarkError("--lan \(lan): not an executable script (expected ../shared/tools/home-lan.sh)")
+        }
         let directory = NSTemporaryDirectory() + "herd-bench-cluster-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try SyntheticDataset.write(to: directory + "/data", size: size, count: batch * steps, seed: 1)
@@ -97,21 +111,29 @@ enum BenchClusterCommands {
         func measure(_ n: Int) throws -> (rate: Double, reduce: Double) {
             var c = config
             c.cluster.minWorkers = n
-            c.cluster.listen = "127.0.0.1:\(21000 + Int.random(in: 0..<20000))"
+            let port = 21000 + Int.random(in: 0..<20000)
+            c.cluster.listen = (lan == nil ? "127.0.0.1" : "10.77.0.1") + ":\(port)"
             let configPath = directory + "/cluster-\(n).json"
             try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: configPath))
             let log = directory + "/status-\(n).jsonl"
-            func spawn(_ name: String, _ arguments: [String]) throws -> Process {
+            /// Starts `name` on host `host` (0: the coordinator's), in its namespace with --lan.
+            func spawn(_ name: String, host: Int, _ arguments: [String]) throws -> Process {
                 let p = Process()
-                p.executableURL = bin.appendingPathComponent(name)
-                p.arguments = arguments
+                let binary = bin.appendingPathComponent(name)
+                if let lan {
+                    p.executableURL = URL(fileURLWithPath: lan)
+                    p.arguments = ["run", String(host), binary.path] + arguments
+                } else {
+                    p.executableURL = binary
+                    p.arguments = arguments
+                }
                 p.standardOutput = FileHandle.nullDevice
                 try p.run()
                 return p
             }
-            let coordinator = try spawn("coordinator", ["--config", configPath, "--log-json", log])
+            let coordinator = try spawn("coordinator", host: 0, ["--config", configPath, "--log-json", log])
             let ws = try (0..<n).map { i in
-                try spawn("worker", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
+                try spawn("worker", host: i + 1, ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
             }
             coordinator.waitUntilExit()
             ws.forEach { $0.waitUntilExit() }
@@ -122,9 +144,14 @@ enum BenchClusterCommands {
             let reduce = statuses.dropFirst().map(\.allReduceSeconds)
             return (last.samplesPerSecond, reduce.isEmpty ? last.allReduceSeconds : reduce.reduce(0, +) / Double(reduce.count))
         }
-        print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker")
+        let model = try CycleGANModel(architecture: config.model, seed: 0)
+        let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))
+        let bound = 2 * Double(workers - 1) / Double(workers) * gradientBytes / linkBytesPerSecond
+        print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
+              + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         let many = try measure(workers)
-        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step", workers, many.rate, many.reduce))
+        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%)", workers, many.rate, many.reduce,
+                     linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, many.reduce)))
         let one = try measure(1)
         print(String(format: "  1 worker:  %.2f samples/s", one.rate))
         print(String(format: "  speed-up: %.2fx", many.rate / max(1e-9, one.rate)))

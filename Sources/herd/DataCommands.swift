@@ -40,7 +40,7 @@ enum DataCommands {
             Decodes every image of ROOT/{trainA,trainB,testA,testB}, lists the files that do not decode with
             the reason, grayscale, CMYK, alpha and odd-size files and byte-identical duplicates (MD5), and
             writes a contact sheet PNG with an evenly spaced sample of each folder (one row per folder).
-            Exits with status 1 when files do not decode or duplicates exist.
+            Exits with status 1 when trainA or trainB is missing or empty, files do not decode or duplicates exist.
             """,
         options: [
             .value("sheet", "FILE", help: "Contact sheet PNG to write.", default: "ROOT/contact-sheet.png"),
@@ -75,7 +75,10 @@ enum DataCommands {
         print(check.text(limit: try args.int("list", default: 10, minimum: 0)))
         print("contact sheet: \(sheetPath)")
         if !check.isClean {
-            throw CommandFailure("\(root) has files that do not decode or duplicates (see above)")
+            let problems = (check.missingTraining.isEmpty ? [] : ["no " + check.missingTraining.map(\.rawValue).joined(separator: "/") + " images"])
+                + (check.folders.allSatisfy { $0.bad.isEmpty } ? [] : ["files that do not decode"])
+                + (check.duplicates.isEmpty ? [] : ["duplicates"])
+            throw CommandFailure("\(root) has " + problems.joined(separator: ", ") + " (see above)")
         }
     }
 

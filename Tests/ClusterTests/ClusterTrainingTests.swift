@@ -103,7 +103,92 @@ import Testing
         for w in cluster.workers {
             #expect(w.handle.committedStep.get() == 6)
             #expect(maxDifference(w.replica.params, reference) < Self.tolerance)
+            // Files received before the restart were kept: none arrived twice.
+            let received = w.handle.filesReceived.get()
+            #expect(!received.isEmpty && received.values.allSatisfy { $0 == 1 }, "\(received.values.sorted())")
         }
+    }
+
+    @Test func eachFileCrossesTheNetworkOncePerWorkerOverAMultiEpochRun() throws {
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 2)
+        cluster.startWorker("a", port: port)
+        cluster.startWorker("b", port: port)
+        try #require(cluster.waitForEnd(), "\(cluster.transcript)")
+        #expect(cluster.coordinatorError.get() == nil, "\(cluster.transcript)")
+        // 3 epochs x 8 samples use the 5 images over and over (and 3 validation images each epoch).
+        let dataset = Set((0..<Toy.datasetSize).map { SHA256.hash(Toy.image($0)) })
+        for w in cluster.workers {
+            let received = w.handle.filesReceived.get()
+            #expect(received.values.allSatisfy { $0 == 1 }, "\(received.values.sorted())")
+            #expect(received.count <= Toy.datasetSize + 3)
+        }
+        // The coordinator served each file at most once per worker, though 24 samples used them.
+        let served = cluster.run.served
+        #expect(Set(served.keys).isSuperset(of: dataset))
+        #expect(served.values.allSatisfy { $0 <= 2 }, "\(served.values.sorted())")
+        #expect(served.values.reduce(0, +) <= 2 * (Toy.datasetSize + 3))
+    }
+
+    @Test func aWorkerWhoseFileCacheHoldsOneFileAsksAgainAndStillEqualsSingleProcess() throws {
+        let reference = try toyReference()
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 1)
+        cluster.startWorker("small", port: port, fileCacheBytes: Toy.d)   // one toy image fits
+        try #require(cluster.waitForEnd(), "\(cluster.transcript)")
+        #expect(cluster.coordinatorError.get() == nil, "\(cluster.transcript)")
+        let w = cluster.workers[0]
+        #expect(w.handle.committedStep.get() == 6)
+        #expect(maxDifference(w.replica.params, reference) < Self.tolerance)
+        // Evicted files were asked for again.
+        #expect(w.handle.filesReceived.get().values.contains { $0 > 1 })
+    }
+
+    @Test func progressLinesAreThrottledButEveryEpochEndIsShown() throws {
+        let cluster = ToyCluster()
+        // No two lines within an hour, except the forced ones: the first step, epoch ends (2, 4) and the final step (6).
+        let port = try cluster.startCoordinator(minWorkers: 1, progressInterval: 3600)
+        cluster.startWorker("a", port: port)
+        try #require(cluster.waitForEnd(), "\(cluster.transcript)")
+        let lines = cluster.logs.get().filter { $0.hasPrefix("[coordinator] epoch ") }
+        #expect(lines.map { String(($0.components(separatedBy: " step ").last ?? "").prefix(3)) } == ["1/6", "2/6", "4/6", "6/6"], "\(lines)")
+        let steps = cluster.jsonLines.get().compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)).step }
+        #expect(steps == [1, 2, 4, 6])
+    }
+
+    @Test func progressThrottleAllowsOneLinePerIntervalAndForcedLines() {
+        var throttle = ProgressThrottle(interval: 1)
+        let t0 = Date(timeIntervalSince1970: 1000)
+        let shown = [0.0, 0.1, 0.5, 0.99, 1.0, 1.2, 1.3, 2.5].map { throttle.shouldShow(at: t0.addingTimeInterval($0), force: false) }
+        #expect(shown == [true, false, false, false, true, false, false, true])
+        let forced = throttle.shouldShow(at: t0.addingTimeInterval(2.6), force: true)
+        #expect(forced, "epoch ends are always shown")
+        let soonAfter = throttle.shouldShow(at: t0.addingTimeInterval(3.0), force: false)
+        #expect(!soonAfter, "the interval counts from the forced line")
+        let later = throttle.shouldShow(at: t0.addingTimeInterval(3.6), force: false)
+        #expect(later)
+    }
+
+    @Test func contentCacheEvictsTheLeastRecentlyUsedByBytes() {
+        var cache = ContentCache<String>(capacity: 100)
+        let keys = (0..<5).map { SHA256.hash([UInt8($0)]) }
+        cache.insert("a", cost: 40, for: keys[0])
+        cache.insert("b", cost: 40, for: keys[1])
+        let a = cache.value(keys[0])   // a is now more recent than b
+        #expect(a == "a")
+        cache.insert("c", cost: 40, for: keys[2])   // 120 > 100: b goes
+        #expect(cache.contains(keys[0]) && !cache.contains(keys[1]) && cache.contains(keys[2]))
+        #expect(cache.totalCost == 80 && cache.count == 2)
+        let keptHuge = cache.insert("huge", cost: 101, for: keys[3])
+        #expect(!keptHuge, "larger than the whole cache: not kept")
+        #expect(!cache.contains(keys[3]) && cache.totalCost == 80)
+        cache.insert("c2", cost: 10, for: keys[2])   // replacing counts the new cost only
+        let c2 = cache.value(keys[2])
+        #expect(cache.totalCost == 50 && c2 == "c2")
+        // Many touches do not grow it, and the order still holds.
+        for _ in 0..<1000 { _ = cache.value(keys[0]) }
+        cache.insert("d", cost: 60, for: keys[4])   // 110 > 100: c2 (least recent) goes
+        #expect(cache.contains(keys[0]) && !cache.contains(keys[2]) && cache.contains(keys[4]))
     }
 
     @Test func workerWithWrongTokenIsRefusedAndTheRunGoesOn() throws {

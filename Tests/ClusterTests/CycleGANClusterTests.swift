@@ -2,6 +2,7 @@ import Config
 import CycleGAN
 import Datasets
 import Foundation
+import Imaging
 import Testing
 @testable import Cluster
 
@@ -94,6 +95,18 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
         let run = cluster.directory + "/tiny"
         #expect(FileManager.default.fileExists(atPath: run + "/step-000000006/tensors.f32"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: run + "/val/epoch_003")) ?? []).contains { $0.hasSuffix(".png") })
+        // The grid herd train writes: the A row over the B row, each real | translated | reconstructed.
+        for epoch in ["001", "002", "003"] {
+            let grid = try ImageCodec.decode(file: run + "/val/epoch_\(epoch)/grid.png")
+            #expect(grid.width == 3 * 32 && grid.height == 2 * 32 && grid.channels == 3, "epoch \(epoch): \(grid.width)x\(grid.height)")
+        }
+        // Each training file crossed the network once per worker, though 3 epochs used it.
+        for w in cluster.workers {
+            let received = w.handle.filesReceived.get()
+            #expect(!received.isEmpty && received.values.allSatisfy { $0 == 1 }, "\(received.values.sorted())")
+        }
+        let total = cluster.workers.reduce(0) { $0 + $1.handle.filesReceived.get().count }
+        #expect(total <= workers * (6 + 6 + 2), "at most every train file and validation image once per worker")
     }
 
     @Test func workerJoinsAtStep3AndFirstWorkerKilledAtStep5StillEqualsHerdTrain() throws {
@@ -166,7 +179,7 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
             let p = Process()
             p.executableURL = URL(fileURLWithPath: path)
             p.arguments = args
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             p.standardOutput = FileHandle(forWritingAtPath: log)
             p.standardError = p.standardOutput
             try p.run()

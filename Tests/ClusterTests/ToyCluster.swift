@@ -7,6 +7,8 @@ final class ToyCluster: @unchecked Sendable {
     let directory = NSTemporaryDirectory() + "herd-cluster-\(UInt64.random(in: 0...UInt64.max))"
     let token = testToken()
     let logs = LockedBox<[String]>([])
+    /// The coordinator's `--log-json` lines.
+    let jsonLines = LockedBox<[String]>([])
     var coordinatorHandle = CoordinatorHandle()
     var coordinatorDone = DispatchSemaphore(value: 0)
     let coordinatorError = LockedBox<String?>(nil)
@@ -24,13 +26,14 @@ final class ToyCluster: @unchecked Sendable {
     /// Starts a coordinator; returns its port once it listens.
     @discardableResult
     func startCoordinator(port: Int = 0, resume: Bool = false, minWorkers: Int = 1, stopAfterStep: Int? = nil,
-                          checkpointEvery: Int = 2, microBatch: Int = 1,
+                          checkpointEvery: Int = 2, microBatch: Int = 1, progressInterval: Double = 1,
                           model: RunModel? = nil, batchSize: Int = Toy.batch, configJSON: [UInt8]? = nil) throws -> Int {
         var options = CoordinatorOptions(runName: "toy", listen: HostPort(host: "127.0.0.1", port: port), minWorkers: minWorkers,
                                          batchSize: batchSize, heartbeatSeconds: 0.2, checksumEverySteps: 2,
                                          checkpointEverySteps: checkpointEvery, validationEveryEpochs: 1, resume: resume,
                                          configJSON: configJSON ?? Toy.config(microBatch: microBatch))
         options.stopAfterStep = stopAfterStep
+        options.progressIntervalSeconds = progressInterval
         let toy = ToyRun(directory: directory)
         self.run = toy
         let run: RunModel = model ?? toy
@@ -38,7 +41,9 @@ final class ToyCluster: @unchecked Sendable {
         coordinatorHandle = handle
         let done = DispatchSemaphore(value: 0)
         coordinatorDone = done
-        let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, log: logger("coordinator"))
+        let json = jsonLines
+        let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, log: logger("coordinator"),
+                                                 jsonLog: { line in json.update { $0.append(line) } })
         let box = UncheckedBox(coordinator)
         let errorBox = coordinatorError
         Thread.detachNewThread {
@@ -53,7 +58,7 @@ final class ToyCluster: @unchecked Sendable {
 
     /// Starts a worker thread against `port`.
     @discardableResult
-    func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil,
+    func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil, fileCacheBytes: Int? = nil,
                      onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
         let handle = WorkerHandle()
         let replica = ToyReplica()
@@ -67,6 +72,7 @@ final class ToyCluster: @unchecked Sendable {
         options.heartbeatSeconds = 0.2
         options.maxBackoff = 0.5
         options.giveUpAfter = 20
+        if let fileCacheBytes { options.fileCacheBytes = fileCacheBytes }
         let worker = ClusterWorker(options: options, token: token ?? self.token, handle: handle, log: logger(name)) { _ in chosen }
         let box = UncheckedBox(worker)
         Thread.detachNewThread {

@@ -175,7 +175,16 @@ final class ToyRun: RunModel, @unchecked Sendable {
     var fakeCount: Int { Toy.d }
     var lossNames: [String] { ["G", "D"] }
     func learningRate(epoch: Int) -> Double { Toy.lr(epoch: epoch) }
-    func blobs(epoch: Int, index: Int) throws -> [Blob] { [Blob(bytes: Toy.image(Toy.imageID(epoch: epoch, index: index)))] }
+    func blobs(epoch: Int, index: Int) -> [Blob] { [Blob(bytes: Toy.image(Toy.imageID(epoch: epoch, index: index)))] }
+    func sample(epoch: Int, index: Int) throws -> SampleSpec { SampleSpec(digests: blobs(epoch: epoch, index: index).map(\.digest)) }
+    /// Files served, by digest (a worker asks only for those it does not hold).
+    var served: [[UInt8]: Int] = [:]
+    func blob(digest: [UInt8]) throws -> Blob? {
+        let all = (0..<Toy.datasetSize).map { Blob(bytes: Toy.image($0)) } + (0..<3).map { Blob(bytes: Toy.image(100 + $0)) }
+        guard let blob = all.first(where: { $0.digest == digest }) else { return nil }
+        served[digest, default: 0] += 1
+        return blob
+    }
     func initialState() throws -> ReplicaState { ToyReplica.initialState() }
     func exchange(_ fakes: [[Float]]) throws -> [[Float]] { fakes.map { pool.query($0) } }
     func exchangeSnapshot() -> any Sendable { pool }
@@ -226,8 +235,8 @@ func toyReference(steps: Int? = nil, microBatch: Int = 1) throws -> [Float] {
     for step in 1...(steps ?? schedule.totalSteps) {
         let epoch = schedule.epoch(ofStep: step)
         let indices = Array(schedule.samples(ofStep: step))
-        let inputs = try indices.enumerated().map { slot, index in
-            SampleInput(slot: slot, epoch: epoch, index: index, blobs: try run.blobs(epoch: epoch, index: index).map(\.bytes))
+        let inputs = indices.enumerated().map { slot, index in
+            SampleInput(slot: slot, epoch: epoch, index: index, blobs: run.blobs(epoch: epoch, index: index).map(\.bytes))
         }
         replica.resetGradients()
         let batches = stride(from: 0, to: inputs.count, by: microBatch).map { Array(inputs[$0..<min($0 + microBatch, inputs.count)]) }

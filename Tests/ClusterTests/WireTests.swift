@@ -1,3 +1,4 @@
+import Datasets
 import Testing
 @testable import Cluster
 
@@ -15,12 +16,13 @@ func sampleMessages() -> [Message] {
         .bye("shutting down"),
         .config(ConfigMessage(json: Array("{\"name\":\"x\"}".utf8))),
         .blobs([Blob(bytes: [1, 2, 3]), Blob(bytes: [])]),
+        .blobRequest(BlobRequest(digests: [digest, SHA256.hash([4])])),
         .stateRequest(StateRequest(step: 17)),
         .stateBegin(StateBegin(step: 17, optimizerSteps: [17, 17], floatCount: 1000, crc: 0xdeadbeef)),
         .stateChunk(StateChunk(offset: 500, values: [1, -2, .infinity, 0.5])),
         .stepPlan(StepPlan(step: 3, epoch: 1, learningRate: 2e-4, globalBatch: 4, ringGeneration: 2,
                            ring: [RingMember(workerID: 1, host: "10.0.0.2", port: 7071), RingMember(workerID: 2, host: "::1", port: 7072)],
-                           slots: [SlotTicket(slot: 2, epoch: 1, sampleIndex: 10, blobs: [digest, digest])])),
+                           slots: [SlotTicket(slot: 2, epoch: 1, sampleIndex: 10, blobs: [digest, digest], plan: [1, 0, 255])])),
         .fakes(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 0, values: [1, 2]), SlotPayload(slot: 1, values: [])], seconds: 0.25)),
         .pooled(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 1, values: [3])], seconds: 0)),
         .reduced(Reduced(step: 3, generation: 2, gradientCRC: 99, losses: [0.1, 0.2], computeSeconds: 1.5, reduceSeconds: 0.5)),

@@ -1,4 +1,5 @@
 import Config
+import Datasets
 import Tensor
 import Testing
 @testable import CycleGAN

@@ -1,21 +1,13 @@
 import Config
+import Datasets
 import Foundation
+import SharedFixtures
 @testable import CycleGAN
 
 /// Helpers shared by the CycleGAN tests.
 enum TestSupport {
     /// `../shared` next to the package root (found from this file's path), or nil when absent.
-    static func sharedDirectory(file: String = #filePath) -> String? {
-        var url = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-                let shared = url.deletingLastPathComponent().appendingPathComponent("shared").path
-                return FileManager.default.fileExists(atPath: shared) ? shared : nil
-            }
-            url = url.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static func sharedDirectory() -> String? { SharedFixtures.root }
 
     /// A fresh temporary directory.
     static func temporaryDirectory(_ label: String) throws -> String {

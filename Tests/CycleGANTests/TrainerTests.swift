@@ -1,4 +1,5 @@
 import Config
+import Datasets
 import Foundation
 import Imaging
 import Testing

@@ -20,6 +20,31 @@ import Testing
         #expect(throws: DatasetError.missingFolder(path: root + "/nope")) { try DatasetLayout(root: root + "/nope") }
     }
 
+    @Test func hiddenFilesAndFoldersAreNotImages() throws {
+        let root = Fixtures.temporaryDirectory("hidden")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let png = PNGEncoder.encode(Image(width: 2, height: 2, channels: 3))
+        for name in ["trainA/a.png", "trainA/._a.png", "trainA/.thumbs/b.png", "trainB/x.png"] {
+            try Fixtures.write(png, root + "/" + name)
+        }
+        #expect(try DatasetLayout(root: root).files(.trainA) == [root + "/trainA/a.png"])
+    }
+
+    @Test func checkReportsMissingOrEmptyTrainingFolders() throws {
+        let root = Fixtures.temporaryDirectory("untrainable")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Fixtures.write(PNGEncoder.encode(Image(width: 4, height: 4, channels: 3)), root + "/trainA/a.png")
+        try Fixtures.write(Array("notes".utf8), root + "/testB/readme.txt")
+        let check = try DatasetCheck.run(root: root)
+        #expect(check.missingTraining == [.trainB])
+        #expect(!check.isClean)
+        #expect(check.text().contains("trainB: missing (training needs \(root)/trainB)"))
+        try FileManager.default.createDirectory(atPath: root + "/trainB", withIntermediateDirectories: true)
+        #expect(try DatasetCheck.run(root: root).text().contains("trainB: holds no .jpg/.jpeg/.png image"))
+        try Fixtures.write(PNGEncoder.encode(Image(width: 4, height: 4, channels: 3, pixels: [UInt8](repeating: 9, count: 48))), root + "/trainB/b.png")
+        #expect(try DatasetCheck.run(root: root).isClean)
+    }
+
     @Test func scanSeparatesGoodFromBadFilesWithReasons() throws {
         let dir = Fixtures.temporaryDirectory("scan")
         defer { try? FileManager.default.removeItem(atPath: dir) }

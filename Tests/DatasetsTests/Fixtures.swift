@@ -1,20 +1,11 @@
 import Foundation
+import SharedFixtures
 @testable import Datasets
 @testable import Imaging
 
 /// `../shared` next to the package root, and scratch folders for tests.
 enum Fixtures {
-    static let shared: String? = {
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                let shared = dir.deletingLastPathComponent().appendingPathComponent("shared").path
-                return FileManager.default.fileExists(atPath: shared) ? shared : nil
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }()
+    static let shared: String? = SharedFixtures.root
 
     static let missing = Comment(rawValue: "shared data (../shared next to the package) is absent; test skipped")
 

@@ -1,19 +1,10 @@
 import Foundation
+import SharedFixtures
 @testable import Imaging
 
 /// Locates `../shared` next to the package root (the directory holding Package.swift).
 enum SharedData {
-    static let root: String? = {
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                let shared = dir.deletingLastPathComponent().appendingPathComponent("shared").path
-                return FileManager.default.fileExists(atPath: shared) ? shared : nil
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }()
+    static let root: String? = SharedFixtures.root
 
     static var conformance: String? { root.map { $0 + "/data/codec-conformance" } }
 

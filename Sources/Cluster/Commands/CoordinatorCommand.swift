@@ -20,7 +20,7 @@ public enum CoordinatorCommand {
             options: [
                 .value("config", "FILE", help: "The run configuration (YAML, or JSON of the same fields).", default: "cluster.yaml"),
                 .flag("resume", help: "Continue from the newest checkpoint of the run."),
-                .value("log-json", "FILE", help: "Also write one JSON status line per step to FILE."),
+                .value("log-json", "FILE", help: "Also write the progress as JSON lines to FILE (as the progress lines: at most one a second, and every epoch end)."),
                 .flag("keep-running", help: "After the run finishes, keep serving the dashboard until interrupted."),
             ],
             examples: ["\(name) --config cluster.yaml", "\(name) --config cluster.yaml --resume"])
@@ -53,7 +53,7 @@ public enum CoordinatorCommand {
         options.maxPayload = Frame.defaultMaxPayload
         var jsonLog: (@Sendable (String) -> Void)?
         if let path = args.string("log-json") {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError("cannot write \(path)") }
             let box = LockedBox(handle)
             jsonLog = { line in box.update { $0.write(Data((line + "\n").utf8)) } }

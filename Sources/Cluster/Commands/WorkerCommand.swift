@@ -12,7 +12,10 @@ public enum WorkerCommand {
             abstract: "Join a Herd training run and compute part of every step.",
             discussion: """
                 Needs no dataset and no config: the coordinator sends the configuration, the model state
-                and the images. Reconnects on its own (with backoff) when the coordinator goes away.
+                and the images. Each training image arrives once, as its file (JPEG/PNG), and is kept
+                by content hash across epochs and reconnections: the files (--file-cache-mb) and the
+                decoded, resized images (--image-cache-mb), least recently used dropped first.
+                Reconnects on its own (with backoff) when the coordinator goes away.
                 The token comes from --token-file, else HERD_TOKEN, else ./herd.token.
                 """,
             options: [
@@ -21,6 +24,8 @@ public enum WorkerCommand {
                 .value("threads", "N", help: "Kernel threads (0: all cores).", default: "0"),
                 .value("name", "NAME", help: "Name shown by the coordinator.", default: "the host name"),
                 .value("ring-listen", "HOST:PORT", help: "Where other workers connect for the all-reduce.", default: "0.0.0.0:0"),
+                .value("image-cache-mb", "MB", help: "Memory for decoded, resized training images.", default: "2048"),
+                .value("file-cache-mb", "MB", help: "Memory for received image files.", default: "512"),
             ],
             examples: ["\(name) --coordinator 192.168.1.10:7070 --token-file herd.token --threads 4 --name desk"])
     }
@@ -34,9 +39,11 @@ public enum WorkerCommand {
         var options = WorkerOptions(coordinator: coordinator, name: args.string("name") ?? ProcessInfo.processInfo.hostName,
                                     threads: ThreadPool.shared.threadCount)
         options.ringListen = try HostPort(parsing: args.string("ring-listen", default: "0.0.0.0:0"))
+        let imageCacheMB = min(1 << 30, try args.int("image-cache-mb", default: 2048, minimum: 0))
+        options.fileCacheBytes = min(1 << 30, try args.int("file-cache-mb", default: 512, minimum: 0)) << 20
         let worker = ClusterWorker(options: options, token: token) { message in
             let config = try JSONDecoder().decode(RunConfig.self, from: Data(message.json))
-            return try CycleGANReplica(config: config)
+            return try CycleGANReplica(config: config, imageCacheBytes: imageCacheMB << 20)
         }
         try worker.run()
     }

@@ -4,10 +4,8 @@ import Foundation
 import Imaging
 import Tensor
 
-/// Sample images travel as blobs of little-endian float32 CHW crops in [-1, 1]
-/// (`SampleSource.sample` on the coordinator). See the report: encoded files
-/// would cross the network once, but `SampleSource` cannot yet augment an image it
-/// did not load itself.
+/// Validation images travel as blobs of little-endian float32 CHW images in [-1, 1]
+/// (`ValidationSet`'s values). Training images travel as their encoded files.
 enum FloatBlob {
     static func encode(_ values: [Float]) -> Blob {
         Blob(bytes: values.withUnsafeBytes { Array($0) })
@@ -22,6 +20,13 @@ enum FloatBlob {
 
 /// A worker's CycleGAN replica: the model, both Adam optimizers and the
 /// gradient buffers, driven by `ClusterWorker` through the decomposed step.
+///
+/// It makes its samples itself: each slot brings the two encoded files and the
+/// coordinator's plan (crops, flips); the files are decoded, converted to RGB8 and
+/// resized to `load_size` (`SamplePlanner.prepare`) once, kept in an LRU cache by
+/// content hash (`imageCacheBytes`, default 2 GiB: about 8,700 images at load size
+/// 286), and cropped with `SamplePlanner.apply`: the floats are bit-identical to
+/// `SampleSource.sample(epoch:index:)`'s on the coordinator.
 public final class CycleGANReplica: ReplicaModel {
     let config: RunConfig
     let model: CycleGANModel
@@ -34,10 +39,21 @@ public final class CycleGANReplica: ReplicaModel {
     let size: Int
     /// Real images of the step's slots, kept from the generator pass for the discriminator pass.
     var reals: [Int: (a: [Float], b: [Float])] = [:]
+    /// Prepares and crops images (only its sizes and `flip` matter here; the plan comes from the coordinator).
+    let planner: SamplePlanner
+    /// Prepared (RGB8, `loadSize`²) images by the SHA-256 of their file.
+    var images: ContentCache<Image>
 
+    /// Default bound of the prepared-image cache: 2 GiB.
+    public static let defaultImageCacheBytes = 2 << 30
+
+    /// - Parameter imageCacheBytes: most bytes of prepared images kept (least recently used dropped first).
     /// - Throws: `ClusterError.model` for an unusable architecture.
-    public init(config: RunConfig) throws(ClusterError) {
+    public init(config: RunConfig, imageCacheBytes: Int = CycleGANReplica.defaultImageCacheBytes) throws(ClusterError) {
         self.config = config
+        planner = SamplePlanner(seed: config.training.seed, countA: 1, countB: 1, loadSize: config.data.loadSize,
+                                cropSize: config.data.cropSize, flip: config.data.flip)
+        images = ContentCache(capacity: imageCacheBytes)
         do { model = try CycleGANModel(architecture: config.model, seed: config.training.seed) } catch { throw .model("\(error)") }
         optimizers = CycleGANOptimizers(model: model, training: config.training)
         weights = LossWeights(cycle: Float(config.training.lambdaCycle), identity: Float(config.training.lambdaIdentity))
@@ -71,10 +87,9 @@ public final class CycleGANReplica: ReplicaModel {
     public func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double]) {
         var a: [[Float]] = [], b: [[Float]] = []
         for s in samples {
-            guard s.blobs.count == 2 else { throw ClusterError.model("sample \(s.index) needs 2 images, got \(s.blobs.count)") }
-            let pair = (try FloatBlob.decode(s.blobs[0], count: imageCount), try FloatBlob.decode(s.blobs[1], count: imageCount))
+            let pair = try sampleImages(of: s)
             reals[s.slot] = pair
-            a.append(pair.0); b.append(pair.1)
+            a.append(pair.a); b.append(pair.b)
         }
         let realA = try Tensor.images(a, height: size, width: size)
         let realB = try Tensor.images(b, height: size, width: size)
@@ -83,6 +98,41 @@ public final class CycleGANReplica: ReplicaModel {
         let l = pass.losses
         let losses = [l.ganAB, l.ganBA, l.cycleA, l.cycleB, l.identityA, l.identityB].map { $0 * Double(scale) }
         return (zip(fakeA, fakeB).map { $0 + $1 }, losses)
+    }
+
+    /// The sample's A and B crops, CHW floats `[3 * cropSize²]` in [-1, 1], made from its
+    /// files and plan exactly as `SampleSource.sample(epoch:index:)` makes them.
+    /// - Throws: `ClusterError.model` naming the file that does not decode or the plan that does not fit.
+    func sampleImages(of sample: SampleInput) throws(ClusterError) -> (a: [Float], b: [Float]) {
+        guard sample.blobs.count == 2, sample.digests.count == 2 else {
+            throw .model("sample \(sample.index) of epoch \(sample.epoch) needs 2 images, got \(sample.blobs.count)")
+        }
+        let plan: CycleGANSlotPlan
+        do { plan = try CycleGANSlotPlan(decoding: sample.plan) } catch {
+            throw .model("the plan of sample \(sample.index) of epoch \(sample.epoch) is malformed: \(error)")
+        }
+        var out: [[Float]] = []
+        for (i, (crop, name)) in [(plan.cropA, plan.nameA), (plan.cropB, plan.nameB)].enumerated() {
+            let image = try prepared(sample.blobs[i], digest: sample.digests[i], name: name)
+            guard let floats = planner.apply(crop, to: image) else {
+                throw .model("the crop (\(crop.x), \(crop.y)) of \(name) does not fit a \(planner.loadSize)² image with crop size \(planner.cropSize)")
+            }
+            out.append(floats)
+        }
+        return (out[0], out[1])
+    }
+
+    /// The prepared image of a file, from the cache or decoded now.
+    private func prepared(_ bytes: [UInt8], digest: [UInt8], name: String) throws(ClusterError) -> Image {
+        if let cached = images.value(digest) { return cached }
+        let decoded: Image
+        do { decoded = try ImageCodec.decode(bytes) } catch {
+            throw .model("cannot decode the training image \(name) (sha256 \(digest.hexString.prefix(16))…, \(bytes.count) bytes) sent by the coordinator: \(error)")
+        }
+        guard decoded.width > 0, decoded.height > 0 else { throw .model("the training image \(name) is empty") }
+        let image = planner.prepare(decoded)
+        images.insert(image, cost: image.pixels.count, for: digest)
+        return image
     }
 
     public func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {

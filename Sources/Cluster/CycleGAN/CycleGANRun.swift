@@ -4,12 +4,16 @@ import Foundation
 import Imaging
 import Tensor
 
-/// The coordinator's side of a CycleGAN run: the dataset (`SampleSource`), the
+/// The coordinator's side of a CycleGAN run: the dataset (the files' hashes and the
+/// `SamplePlanner`; workers get the files themselves and apply the plans), the
 /// learning-rate schedule, both image pools (run here only, in global slot order),
 /// checkpoints in CycleGAN's format and the validation gallery.
 public final class CycleGANRun: RunModel {
     let config: RunConfig
-    let source: SampleSource
+    let files: TrainingFiles
+    let planner: SamplePlanner
+    /// The shuffle of the latest planned epoch.
+    var order: (epoch: Int, order: [Int])?
     let schedule: LearningRateSchedule
     let model: CycleGANModel
     var optimizers: CycleGANOptimizers
@@ -19,20 +23,25 @@ public final class CycleGANRun: RunModel {
     public let runDirectory: String
     let validationSet: ValidationSet
     let imageCount: Int
-    /// Blobs of recent samples (a step's two images are asked for once per plan).
-    var blobCache: [Int: [Blob]] = [:]
+    /// The validation images (few: `validation.count` per side) as float crops, with their blobs.
+    let validationBlobs: [(item: ValidationItem, blob: Blob)]
 
     /// Loads the dataset and prepares the model used to initialise and checkpoint.
     /// - Throws: `ClusterError.model` naming the dataset or setting that is wrong.
     public init(config: RunConfig) throws(ClusterError) {
         self.config = config
+        guard config.data.cropSize > 0, config.data.loadSize >= config.data.cropSize, config.data.cropSize % 4 == 0 else {
+            throw .model("crop size \(config.data.cropSize) must be a positive multiple of 4, at most the load size \(config.data.loadSize)")
+        }
+        files = try TrainingFiles(root: config.data.root)
+        for skipped in files.skipped { print("skipping \(skipped)") }
+        planner = SamplePlanner(seed: config.training.seed, countA: files.filesA.count, countB: files.filesB.count,
+                                loadSize: config.data.loadSize, cropSize: config.data.cropSize, flip: config.data.flip)
         do {
-            source = try SampleSource(root: config.data.root, data: config.data, seed: config.training.seed)
             model = try CycleGANModel(architecture: config.model, seed: config.training.seed)
         } catch {
             throw .model("\(error)")
         }
-        for skipped in source.skipped { print("skipping \(skipped)") }
         schedule = LearningRateSchedule(baseRate: config.training.lr, nEpochs: config.training.nEpochs, nEpochsDecay: config.training.nEpochsDecay)
         let fresh = TrainingState(config: config, model: model)
         optimizers = fresh.optimizers
@@ -42,22 +51,35 @@ public final class CycleGANRun: RunModel {
         store = CheckpointStore(directory: runDirectory, keep: config.checkpoint.keep)
         validationSet = ValidationSet.load(root: config.data.root, validation: config.validation, size: config.data.cropSize)
         imageCount = 3 * config.data.cropSize * config.data.cropSize
+        var items: [(item: ValidationItem, blob: Blob)] = []
+        for (domain, prefix, list) in [(0, "A", validationSet.itemsA), (1, "B", validationSet.itemsB)] {
+            for item in list {
+                let blob = FloatBlob.encode(item.values)
+                items.append((ValidationItem(name: prefix + "_" + item.name, domain: domain, digest: blob.digest), blob))
+            }
+        }
+        validationBlobs = items
     }
 
-    public var epochLength: Int { source.epochLength }
+    public var epochLength: Int { planner.epochLength }
     public var totalEpochs: Int { schedule.totalEpochs }
     public var fakeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
     public func learningRate(epoch: Int) -> Double { schedule.rate(epoch: epoch) }
 
-    public func blobs(epoch: Int, index: Int) throws -> [Blob] {
-        let key = epoch &* 1_000_003 &+ index
-        if let cached = blobCache[key] { return cached }
-        let sample = source.sample(epoch: epoch, index: index)
-        let blobs = [FloatBlob.encode(sample.a), FloatBlob.encode(sample.b)]
-        if blobCache.count > 4096 { blobCache = [:] }
-        blobCache[key] = blobs
-        return blobs
+    /// The sample's two files (by SHA-256) and its `SamplePlan`'s crops, as `SampleSource` would use them.
+    public func sample(epoch: Int, index: Int) throws -> SampleSpec {
+        if order?.epoch != epoch { order = (epoch, planner.order(epoch: epoch)) }
+        let plan = planner.plan(epoch: epoch, index: index, order: order?.order)
+        let a = files.filesA[plan.indexA], b = files.filesB[plan.indexB]
+        let slotPlan = CycleGANSlotPlan(cropA: plan.cropA, cropB: plan.cropB, nameA: a.name, nameB: b.name)
+        return SampleSpec(digests: [a.digest, b.digest], plan: slotPlan.encoded)
+    }
+
+    /// A training file (read from disk now) or a validation image.
+    public func blob(digest: [UInt8]) throws -> Blob? {
+        if let blob = try files.blob(digest: digest) { return blob }
+        return validationBlobs.first { $0.blob.digest == digest }?.blob
     }
 
     public func initialState() throws -> ReplicaState {
@@ -76,7 +98,7 @@ public final class CycleGANRun: RunModel {
     }
 
     func progress(globalStep: Int) -> TrainingProgress {
-        let perEpoch = (source.epochLength + config.training.batchSize - 1) / config.training.batchSize
+        let perEpoch = (planner.epochLength + config.training.batchSize - 1) / config.training.batchSize
         return TrainingProgress(epoch: globalStep / perEpoch + 1, stepInEpoch: globalStep % perEpoch, globalStep: globalStep)
     }
 
@@ -97,29 +119,34 @@ public final class CycleGANRun: RunModel {
         return CycleGANStateLayout.state(model: model, optimizers: optimizers, step: restored.progress.globalStep)
     }
 
-    public func validationItems(epoch: Int) throws -> [(item: ValidationItem, blob: Blob)] {
-        var items: [(item: ValidationItem, blob: Blob)] = []
-        for (domain, prefix, list) in [(0, "A", validationSet.itemsA), (1, "B", validationSet.itemsB)] {
-            for item in list {
-                let blob = FloatBlob.encode(item.values)
-                items.append((ValidationItem(name: prefix + "_" + item.name, domain: domain, digest: blob.digest), blob))
+    public func validationItems(epoch: Int) throws -> [(item: ValidationItem, blob: Blob)] { validationBlobs }
+
+    /// Writes `val/epoch_NNN/<name>.png` (names were chosen by this coordinator), `grid.png`
+    /// (the rows stacked, as `herd train` writes it) and the gallery index.
+    /// - Throws: `ClusterError.model` naming a row a worker sent that is not a decodable
+    ///   PNG of the expected size (the other rows are written first).
+    public func storeValidation(epoch: Int, results: [ValidationResult]) throws -> String {
+        let byName = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let size = config.data.cropSize
+        var rows: [ValidationRow] = []
+        var problems: [String] = []
+        for (item, _) in validationBlobs {
+            guard let result = byName[item.name] else { continue }
+            do {
+                let image = try ImageCodec.decode(result.png)
+                guard image.width == 3 * size, image.height == size, image.channels == 3, image.bitDepth == 8 else {
+                    problems.append("\(item.name) is \(image.width)x\(image.height)x\(image.channels), not \(3 * size)x\(size) RGB")
+                    continue
+                }
+                rows.append(ValidationRow(name: item.name, image: image))
+            } catch {
+                problems.append("\(item.name) is not a readable PNG (\(error))")
             }
         }
-        return items
-    }
-
-    /// Writes `val/epoch_NNN/<name>.png` (names were chosen by this coordinator) and the gallery index.
-    public func storeValidation(epoch: Int, results: [ValidationResult]) throws -> String {
-        let validationDirectory = runDirectory + "/val"
-        let directory = ValidationGallery.epochDirectory(validationDirectory, epoch: epoch)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let allowed = Set(try validationItems(epoch: epoch).map(\.item.name))
-        for r in results where allowed.contains(r.name) {
-            let path = directory + "/" + r.name + ".png"
-            // Data.write(.atomic) writes a temporary file and renames it over the target.
-            try Data(r.png).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let directory = try ValidationGallery.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
+        guard problems.isEmpty else {
+            throw ClusterError.model("validation images of epoch \(epoch) left out: " + problems.joined(separator: "; "))
         }
-        try ValidationGallery.writeIndex(validationDirectory: validationDirectory)
         return directory
     }
 }

@@ -6,12 +6,13 @@ extension ClusterCoordinator {
     /// its own thread (a slow or hostile peer never blocks the run), then its
     /// messages are queued for the coordinator's thread and heartbeats are sent to it.
     func startAccepting(_ listener: Listener) {
-        let token = token, events = events, idCounter = idCounter, options = options, log = log, handle = handle
+        let token = token, events = events, idCounter = idCounter, options = options, log = log, handle = handle, ended = ended
         Thread.detachNewThread {
             while !listener.closed {
                 guard let connection = listener.accept(timeout: 0.5, maxPayload: options.maxPayload) else { continue }
                 Thread.detachNewThread {
-                    Self.serve(connection, token: token, events: events, idCounter: idCounter, options: options, log: log, handle: handle)
+                    Self.serve(connection, token: token, events: events, idCounter: idCounter, options: options, log: log,
+                               handle: handle, ended: ended)
                 }
             }
         }
@@ -19,7 +20,7 @@ extension ClusterCoordinator {
 
     private static func serve(_ connection: Connection, token: ClusterToken, events: EventQueue<CoordinatorEvent>,
                               idCounter: LockedBox<Int>, options: CoordinatorOptions, log: @Sendable (String) -> Void,
-                              handle: CoordinatorHandle) {
+                              handle: CoordinatorHandle, ended: LockedBox<Bool>) {
         let id = idCounter.update { v -> Int in defer { v += 1 }; return v }
         let hello: Hello
         do {
@@ -38,14 +39,17 @@ extension ClusterCoordinator {
         connection.setSendTimeout(seconds: options.deadAfterSeconds)
         let ring = RingMember(workerID: id, host: connection.remote.host, port: hello.dataPort)
         events.push(.joined(id: id, name: hello.name.isEmpty ? "worker\(id)" : hello.name, connection: connection, ring: ring, threads: hello.threads))
-        // Heartbeats to the worker, so it notices a dead coordinator.
+        // Heartbeats to the worker, so it notices a dead coordinator. A worker that got in
+        // just as `run()` returned (it reconnects at once after `bye`) is let go, so it
+        // finds the next coordinator instead of waiting on this one forever.
         Thread.detachNewThread {
             var sequence: UInt64 = 0
-            while !connection.closed && !handle.stopFlag.get() {
+            while !connection.closed && !handle.stopFlag.get() && !ended.get() {
                 sequence += 1
                 do { try connection.send(.heartbeat(sequence)) } catch { break }
                 Thread.sleep(forTimeInterval: options.heartbeatSeconds)
             }
+            if ended.get() { connection.close() }
         }
         // Messages in, until the worker goes silent for too long or breaks the protocol.
         while true {

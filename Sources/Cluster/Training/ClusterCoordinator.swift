@@ -7,7 +7,8 @@ import Foundation
 /// `run()`; connection threads only authenticate peers and queue their messages.
 ///
 /// Step protocol (attempt = ring generation):
-/// plan → workers' generator passes → `fakes` → pools in slot order → `pooled`
+/// plan (each slot's files by SHA-256 and its sample plan) → workers ask (`blobRequest`)
+/// for the files they do not hold and get them (`blobs`) → workers' generator passes → `fakes` → pools in slot order → `pooled`
 /// → discriminator passes → ring all-reduce among workers → `reduced` (CRC of the
 /// sum) → `commit` when every member reported the same sum, else `abort` and the
 /// step is redone by the workers still alive. Replicas apply Adam only on commit.
@@ -20,6 +21,8 @@ public final class ClusterCoordinator {
     let jsonLog: (@Sendable (String) -> Void)?
     let schedule: StepSchedule
     let events = EventQueue<CoordinatorEvent>()
+    /// Set when `run()` returns: connection threads then let their workers go.
+    let ended = LockedBox(false)
     let started = Date()
 
     var members: [Int: Member] = [:]
@@ -39,7 +42,7 @@ public final class ClusterCoordinator {
     var trainingStarted = false
     var sessionSamples = 0
     var sessionStart: Date?
-    var lastStatusLine = Date.distantPast
+    var progressThrottle: ProgressThrottle
 
     enum CoordinatorEvent: Sendable {
         case joined(id: Int, name: String, connection: Connection, ring: RingMember, threads: Int)
@@ -56,7 +59,6 @@ public final class ClusterCoordinator {
         /// Holds the committed state (acknowledged with a checksum).
         var synced = false
         var syncing = false
-        var sentBlobs = Set<[UInt8]>()
         /// Seconds per slot, smoothed.
         var secondsPerSlot: Double?
         var lastSlots = 0
@@ -92,6 +94,7 @@ public final class ClusterCoordinator {
         self.log = log
         self.jsonLog = jsonLog
         schedule = StepSchedule(epochLength: model.epochLength, batchSize: options.batchSize, totalEpochs: model.totalEpochs)
+        progressThrottle = ProgressThrottle(interval: options.progressIntervalSeconds)
         do {
             if options.resume, let resumed = try model.loadLatestCheckpoint() {
                 stateCopy = resumed
@@ -119,6 +122,7 @@ public final class ClusterCoordinator {
         do { listener = try Listener(on: options.listen) } catch { throw .transport(error) }
         handle.boundAddress.set(listener.address)
         defer {
+            ended.set(true)
             listener.close()
             for m in members.values { m.connection.close() }
         }
@@ -264,6 +268,8 @@ public final class ClusterCoordinator {
             } catch {
                 drop(id, "bad state: \(error)")
             }
+        case .blobRequest(let request):
+            try serveBlobs(request, to: id)
         case .fakes(let results):
             try receiveFakes(results, from: id)
         case .reduced(let r):
@@ -317,16 +323,14 @@ public final class ClusterCoordinator {
         let lr = model.learningRate(epoch: epoch)
         var slotsOf: [Int: [Int]] = [:]
         var tickets: [SlotTicket] = []
-        var blobsOf: [Int: [Blob]] = [:]
         var next = 0
         for (m, count) in zip(ring, counts) {
             var mine: [Int] = []
             for _ in 0..<count {
                 let slot = next; next += 1
-                let blobs: [Blob]
-                do { blobs = try model.blobs(epoch: epoch, index: samples[slot]) } catch { throw .model("cannot read sample \(samples[slot]) of epoch \(epoch): \(error)") }
-                tickets.append(SlotTicket(slot: slot, epoch: epoch, sampleIndex: samples[slot], blobs: blobs.map(\.digest)))
-                blobsOf[m.id, default: []].append(contentsOf: blobs)
+                let spec: SampleSpec
+                do { spec = try model.sample(epoch: epoch, index: samples[slot]) } catch { throw .model("cannot plan sample \(samples[slot]) of epoch \(epoch): \(error)") }
+                tickets.append(SlotTicket(slot: slot, epoch: epoch, sampleIndex: samples[slot], blobs: spec.digests, plan: spec.plan))
                 mine.append(slot)
             }
             slotsOf[m.id] = mine
@@ -337,13 +341,8 @@ public final class ClusterCoordinator {
         if !trainingStarted { trainingStarted = true; sessionStart = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
         if sessionStart == nil { sessionStart = Date() }
         setPhase("training")
+        // Workers ask (`blobRequest`) for the files of their slots they do not hold yet.
         for m in ring {
-            var fresh: [Blob] = []
-            for b in blobsOf[m.id] ?? [] where !(members[m.id]?.sentBlobs.contains(b.digest) ?? true) {
-                fresh.append(b)
-                members[m.id]?.sentBlobs.insert(b.digest)
-            }
-            if !fresh.isEmpty { send(.blobs(fresh), to: m.id) }
             let mine = (slotsOf[m.id] ?? []).map { tickets[$0] }
             send(.stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: samples.count,
                                     ringGeneration: generation, ring: ringMembers, slots: mine)), to: m.id)
@@ -432,6 +431,8 @@ public final class ClusterCoordinator {
             s.allReduceSeconds = maxReduce
         }
         refreshWorkerTable()
+        // One line per step at most once a second (tiny steps would flood the terminal).
+        guard progressThrottle.shouldShow(at: Date(), force: schedule.endsEpoch(f.step) || f.step >= schedule.totalSteps) else { return }
         let status = handle.status.get()
         log(status.progressLine)
         if let jsonLog, let data = try? JSONEncoder().encode(status), let text = String(data: data, encoding: .utf8) { jsonLog(text) }
@@ -465,9 +466,7 @@ public final class ClusterCoordinator {
             for (w, m) in workers.enumerated() {
                 let mine = missing.enumerated().filter { $0.offset % workers.count == w }.map(\.element)
                 guard !mine.isEmpty else { continue }
-                let fresh = mine.map(\.blob).filter { !(members[m.id]?.sentBlobs.contains($0.digest) ?? true) }
-                fresh.forEach { members[m.id]?.sentBlobs.insert($0.digest) }
-                if !fresh.isEmpty { send(.blobs(fresh), to: m.id) }
+                // The worker asks for the images it does not hold (served by `handle`).
                 send(.validationRequest(ValidationRequest(epoch: epoch, step: committedStep, items: mine.map(\.item))), to: m.id)
             }
             let deadline = Date().addingTimeInterval(120)

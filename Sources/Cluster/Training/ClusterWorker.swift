@@ -14,6 +14,11 @@ public struct WorkerOptions: Sendable {
     public var giveUpAfter: Double?
     /// Heartbeat interval until the coordinator's config says otherwise.
     public var heartbeatSeconds: Double = 1
+    /// Bytes of encoded files (training and validation images, by SHA-256) kept across
+    /// steps and reconnections, least recently used dropped first; a dropped file is
+    /// asked for again when a step needs it. Default 512 MiB (horse2zebra's 2,400 JPEGs
+    /// take about 60 MB). The replica keeps its own cache of decoded images.
+    public var fileCacheBytes: Int = 512 << 20
 
     public init(coordinator: HostPort, name: String, threads: Int) {
         self.coordinator = coordinator; self.name = name; self.threads = threads
@@ -28,6 +33,8 @@ public final class WorkerHandle: Sendable {
     let ring = LockedBox<RingEndpoint?>(nil)
     /// Committed steps of this replica (for tests and status).
     public let committedStep = LockedBox(0)
+    /// How many times each file (by SHA-256) arrived from the coordinator, across reconnections.
+    public let filesReceived = LockedBox<[[UInt8]: Int]>([:])
     public init() {}
     /// Leaves politely at the next opportunity.
     public func stop() { stopFlag.set(true) }
@@ -48,8 +55,8 @@ public final class ClusterWorker {
     let makeModel: (RunConfigMessage) throws -> ReplicaModel
     let log: @Sendable (String) -> Void
     let handle: WorkerHandle
-    /// Encoded images by SHA-256, kept across reconnections.
-    var blobCache: [[UInt8]: [UInt8]] = [:]
+    /// Encoded files by SHA-256, kept across reconnections (bounded: `WorkerOptions.fileCacheBytes`).
+    var blobCache: ContentCache<[UInt8]>
     var model: ReplicaModel?
     var modelConfig: [UInt8] = []
     var committedStep = -1
@@ -69,6 +76,7 @@ public final class ClusterWorker {
         self.log = log
         self.makeModel = makeModel
         heartbeatInterval = LockedBox(options.heartbeatSeconds)
+        blobCache = ContentCache(capacity: options.fileCacheBytes)
     }
 
     enum SessionEnd: Error { case lost(String), finished(String), stopped }
@@ -197,7 +205,7 @@ public final class ClusterWorker {
                         }
                     }
                 case .blobs(let blobs):
-                    for b in blobs { blobCache[b.digest] = b.bytes }
+                    store(blobs)   // unasked (or late): cached all the same
                 case .stateBegin(let begin):
                     assembler = try StateTransfer.Assembler(begin, expectedCount: nil)
                     log("receiving the state of step \(begin.step) (\(begin.floatCount * 4 / 1_000_000) MB)")
@@ -227,9 +235,15 @@ public final class ClusterWorker {
                     }
                 case .validationRequest(let request):
                     guard let model else { break }
+                    var files: [[UInt8]: [UInt8]] = [:]
+                    switch try fetch(request.items.map(\.digest), into: &files, connection: connection, inbox: inbox, generation: nil) {
+                    case .ready: break
+                    case .dropped: continue
+                    case .end(let end): return end
+                    }
                     log("rendering \(request.items.count) validation image(s) for epoch \(request.epoch)")
                     for item in request.items {
-                        guard let bytes = blobCache[item.digest] else { continue }
+                        guard let bytes = files[item.digest] else { continue }
                         let png = try model.renderValidation(bytes, domain: item.domain)
                         try connection.send(.validationResult(ValidationResult(epoch: request.epoch, name: item.name, png: png)))
                     }
@@ -262,18 +276,17 @@ public final class ClusterWorker {
         }
         let start = Date()
         model.resetGradients()
+        var files: [[UInt8]: [UInt8]] = [:]
+        switch try fetch(plan.slots.flatMap(\.blobs), into: &files, connection: connection, inbox: inbox, generation: plan.ringGeneration) {
+        case .ready: break
+        case .dropped: return nil
+        case .end(let end): return end
+        }
         var inputs: [SampleInput] = []
         for t in plan.slots {
-            var blobs: [[UInt8]] = []
-            for d in t.blobs {
-                guard let bytes = blobCache[d] else {
-                    try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration,
-                                                               reason: "missing image \(d.hexString.prefix(12))")))
-                    return nil
-                }
-                blobs.append(bytes)
-            }
-            inputs.append(SampleInput(slot: t.slot, epoch: t.epoch, index: t.sampleIndex, blobs: blobs))
+            let blobs = t.blobs.compactMap { files[$0] }
+            guard blobs.count == t.blobs.count else { return .lost("the coordinator did not send every file of step \(plan.step)") }
+            inputs.append(SampleInput(slot: t.slot, epoch: t.epoch, index: t.sampleIndex, blobs: blobs, digests: t.blobs, plan: t.plan))
         }
         let micro = max(1, microBatch(model))
         let batches = stride(from: 0, to: inputs.count, by: micro).map { Array(inputs[$0..<min($0 + micro, inputs.count)]) }
@@ -306,7 +319,7 @@ public final class ClusterWorker {
                 log("step \(plan.step) dropped by the coordinator: \(a.reason)")
                 return nil
             case .success(.blobs(let blobs)):
-                for b in blobs { blobCache[b.digest] = b.bytes }
+                store(blobs)
             case .success(.bye(let reason)):
                 return .finished(reason)
             default:
@@ -369,11 +382,56 @@ public final class ClusterWorker {
             case .success(.bye(let reason)):
                 return .finished(reason)
             case .success(.blobs(let blobs)):
-                for b in blobs { blobCache[b.digest] = b.bytes }
+                store(blobs)
             default:
                 break
             }
         }
+    }
+
+    /// Files received: cached by digest and counted.
+    private func store(_ blobs: [Blob]) {
+        for b in blobs { blobCache.insert(b.bytes, cost: b.bytes.count, for: b.digest) }
+        handle.filesReceived.update { counts in for b in blobs { counts[b.digest, default: 0] += 1 } }
+    }
+
+    enum FileWait { case ready, dropped, end(SessionEnd) }
+
+    /// Puts the bytes of every file in `digests` into `files`: from the cache, and asks the
+    /// coordinator (`blobRequest`) for the others, waiting for them. `.dropped` when the
+    /// coordinator aborts attempt `generation` meanwhile.
+    private func fetch(_ digests: [[UInt8]], into files: inout [[UInt8]: [UInt8]], connection: Connection,
+                       inbox: EventQueue<Result<Message, TransportError>>, generation: Int?) throws -> FileWait {
+        var missing: [[UInt8]] = []
+        for d in digests where files[d] == nil {
+            if let bytes = blobCache.value(d) { files[d] = bytes } else if !missing.contains(d) { missing.append(d) }
+        }
+        guard !missing.isEmpty else { return .ready }
+        log("asking the coordinator for \(missing.count) file(s)")
+        try connection.send(.blobRequest(BlobRequest(digests: missing)))
+        let deadline = Date().addingTimeInterval(300)
+        var wanted = Set(missing)
+        while !wanted.isEmpty {
+            guard Date() < deadline else { return .end(.lost("the coordinator did not send \(wanted.count) requested file(s) within 300 s")) }
+            guard let next = inbox.pop(timeout: 0.2) else {
+                if handle.stopFlag.get() { return .end(.stopped) }
+                continue
+            }
+            switch next {
+            case .failure(let e): return .end(.lost("\(e)"))
+            case .success(.blobs(let blobs)):
+                store(blobs)
+                for b in blobs where wanted.remove(b.digest) != nil { files[b.digest] = b.bytes }
+            case .success(.abort(let a)) where a.generation == generation:
+                log("step \(a.step) dropped by the coordinator: \(a.reason)")
+                return .dropped
+            case .success(.bye(let reason)):
+                return .end(.finished(reason))
+            default:
+                break   // stale: belongs to an attempt already over
+            }
+        }
+        return .ready
     }
 
     /// Samples per micro-batch from the run configuration (1 when absent).

@@ -19,6 +19,9 @@ public struct CoordinatorOptions: Sendable {
     public var maxPayload: Int = Frame.defaultMaxPayload
     /// Stop (without finishing) once this step is committed; for tests and benchmarks.
     public var stopAfterStep: Int?
+    /// Least seconds between two progress lines (and `--log-json` lines); epoch ends and the
+    /// final step always get one.
+    public var progressIntervalSeconds: Double = 1
 
     public init(runName: String, listen: HostPort, minWorkers: Int, batchSize: Int, heartbeatSeconds: Double,
                 checksumEverySteps: Int, checkpointEverySteps: Int, validationEveryEpochs: Int, resume: Bool, configJSON: [UInt8]) {

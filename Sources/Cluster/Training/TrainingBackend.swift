@@ -12,15 +12,29 @@ public struct ReplicaState: Sendable, Equatable {
 }
 
 /// One sample a worker computes: its slot in the global batch, its (epoch, index)
-/// key, and the bytes of the blobs (encoded images) it needs, in ticket order.
+/// key, its blobs (encoded files) in ticket order with their SHA-256 digests, and
+/// the run model's plan for turning them into the sample (crops, flips).
 public struct SampleInput: Sendable {
     public var slot: Int
     public var epoch: Int
     public var index: Int
     public var blobs: [[UInt8]]
-    public init(slot: Int, epoch: Int, index: Int, blobs: [[UInt8]]) {
+    /// SHA-256 of each of `blobs` (replicas key their decoded-image caches by it).
+    public var digests: [[UInt8]]
+    /// `SlotTicket.plan`: opaque to the engine, read by the replica.
+    public var plan: [UInt8]
+    public init(slot: Int, epoch: Int, index: Int, blobs: [[UInt8]], digests: [[UInt8]]? = nil, plan: [UInt8] = []) {
         self.slot = slot; self.epoch = epoch; self.index = index; self.blobs = blobs
+        self.digests = digests ?? blobs.map { SHA256.hash($0) }; self.plan = plan
     }
+}
+
+/// What the coordinator tells a worker about one sample: the digests of the files
+/// it is made of and the run model's plan (see `SlotTicket`).
+public struct SampleSpec: Sendable, Equatable {
+    public var digests: [[UInt8]]
+    public var plan: [UInt8]
+    public init(digests: [[UInt8]], plan: [UInt8] = []) { self.digests = digests; self.plan = plan }
 }
 
 /// The numeric side of a worker's replica (CycleGAN's decomposed step, or a test model).
@@ -68,8 +82,12 @@ public protocol RunModel: AnyObject {
     /// Loss term names (must match the replicas').
     var lossNames: [String] { get }
     func learningRate(epoch: Int) -> Double
-    /// The blobs sample `index` of `epoch` needs (content-addressed, cached by workers).
-    func blobs(epoch: Int, index: Int) throws -> [Blob]
+    /// The files sample `index` of `epoch` is made of (by SHA-256) and its plan.
+    func sample(epoch: Int, index: Int) throws -> SampleSpec
+    /// The blob (file) with this SHA-256 digest, read when a worker asks for it; nil when
+    /// no sample or validation image of the run has it. Throws when the file cannot be read
+    /// or no longer has that digest.
+    func blob(digest: [UInt8]) throws -> Blob?
     /// Parameters and optimizers at step 0 (initialisation from the seed).
     func initialState() throws -> ReplicaState
     /// Runs the pools on one step's fakes in global slot order.

@@ -43,8 +43,9 @@ public struct Frame: Sendable, Equatable {
 /// old peer is always told why it was turned away.
 public enum Preamble {
     public static let magic: [UInt8] = Array("HERD".utf8)
-    /// Version 1: this wire format.
-    public static let version: UInt32 = 1
+    /// Version 2: step plans carry each slot's sample plan and workers pull files
+    /// (`blobRequest`) by content hash. (Version 1 pushed float crops.)
+    public static let version: UInt32 = 2
     public static let size = 8
 
     public static func bytes(version: UInt32 = Preamble.version) -> [UInt8] {

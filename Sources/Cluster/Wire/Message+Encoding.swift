@@ -20,6 +20,9 @@ extension Message {
         case .blobs(let blobs):
             w.write(UInt32(blobs.count))
             for b in blobs { w.writeFixed(b.digest); w.writeBytes(b.bytes) }
+        case .blobRequest(let r):
+            w.write(UInt32(r.digests.count))
+            for d in r.digests { w.writeFixed(d) }
         case .stateRequest(let r): w.write(r.step)
         case .stateBegin(let s): w.write(s.step); w.writeInts(s.optimizerSteps); w.write(s.floatCount); w.write(s.crc)
         case .stateChunk(let c): w = WireWriter(capacity: 16 + c.values.count * 4); w.write(c.offset); w.writeFloats(c.values)
@@ -31,6 +34,7 @@ extension Message {
             for t in p.slots {
                 w.write(t.slot); w.write(t.epoch); w.write(t.sampleIndex)
                 w.write(UInt32(t.blobs.count)); for d in t.blobs { w.writeFixed(d) }
+                w.writeBytes(t.plan)
             }
         case .fakes(let r), .pooled(let r):
             w = WireWriter(capacity: 32 + r.payloads.reduce(0) { $0 + 12 + $1.values.count * 4 })
@@ -93,6 +97,11 @@ extension Message {
                 blobs.append(Blob(digest: digest, bytes: bytes))
             }
             self = .blobs(blobs)
+        case .blobRequest:
+            let n = try r.recordCount("blobRequest.digests", minimumSize: Self.nonceSize)
+            var digests: [[UInt8]] = []
+            for i in 0..<n { digests.append(try r.fixed(Self.nonceSize, "blobRequest.digests[\(i)]")) }
+            self = .blobRequest(BlobRequest(digests: digests))
         case .stateRequest: self = .stateRequest(StateRequest(step: try r.int("stateRequest.step", in: count)))
         case .stateBegin:
             self = .stateBegin(StateBegin(step: try r.int("stateBegin.step", in: count),
@@ -114,7 +123,7 @@ extension Message {
                                        host: try r.string("stepPlan.ring[\(i)].host", maxBytes: 256),
                                        port: try r.int("stepPlan.ring[\(i)].port", in: 0...65535)))
             }
-            let nSlots = try r.recordCount("stepPlan.slots", minimumSize: 28)
+            let nSlots = try r.recordCount("stepPlan.slots", minimumSize: 32)
             var slots: [SlotTicket] = []
             for i in 0..<nSlots {
                 let slot = try r.int("stepPlan.slots[\(i)].slot", in: 0...(batch - 1))
@@ -123,7 +132,12 @@ extension Message {
                 let nb = try r.recordCount("stepPlan.slots[\(i)].blobs", minimumSize: Self.nonceSize)
                 var digests: [[UInt8]] = []
                 for j in 0..<nb { digests.append(try r.fixed(Self.nonceSize, "stepPlan.slots[\(i)].blobs[\(j)]")) }
-                slots.append(SlotTicket(slot: slot, epoch: ep, sampleIndex: index, blobs: digests))
+                let at = r.offset
+                let plan = try r.bytes("stepPlan.slots[\(i)].plan")
+                guard plan.count <= SlotTicket.maxPlanBytes else {
+                    throw .invalid(field: "stepPlan.slots[\(i)].plan", offset: at, reason: "\(plan.count) bytes, more than \(SlotTicket.maxPlanBytes)")
+                }
+                slots.append(SlotTicket(slot: slot, epoch: ep, sampleIndex: index, blobs: digests, plan: plan))
             }
             self = .stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: batch,
                                       ringGeneration: generation, ring: ring, slots: slots))

@@ -2,6 +2,11 @@
 ///
 /// Control messages are small; bulk ones (`ringChunk`, `stateChunk`, `fakes`,
 /// `pooled`, `blobs`) carry raw little-endian float32 or bytes, never JSON.
+///
+/// Files (training images) are content-addressed: a step plan names the SHA-256 of
+/// each file a slot needs, the worker asks (`blobRequest`) for those it does not
+/// hold, and the coordinator answers with `blobs`. So each file crosses the
+/// network once per worker, however many epochs use it.
 /// `Message+Encoding.swift` has the binary layout of each.
 public enum Message: Sendable, Equatable {
     // Authentication (see `Handshake`).
@@ -16,6 +21,7 @@ public enum Message: Sendable, Equatable {
     // Run set-up.
     case config(ConfigMessage)
     case blobs([Blob])
+    case blobRequest(BlobRequest)
     case stateRequest(StateRequest)
     case stateBegin(StateBegin)
     case stateChunk(StateChunk)
@@ -46,6 +52,7 @@ public enum Message: Sendable, Equatable {
         case .bye: .bye
         case .config: .config
         case .blobs: .blobs
+        case .blobRequest: .blobRequest
         case .stateRequest: .stateRequest
         case .stateBegin: .stateBegin
         case .stateChunk: .stateChunk
@@ -68,7 +75,7 @@ public enum Message: Sendable, Equatable {
 public enum MessageKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1, challenge, proof, welcome, refused
     case heartbeat = 10, bye
-    case config = 20, blobs, stateRequest, stateBegin, stateChunk
+    case config = 20, blobs, stateRequest, stateBegin, stateChunk, blobRequest
     case stepPlan = 30, fakes, pooled, reduced, stepFailed, commit, abort, parameterChecksum
     case ringChunk = 40
     case validationRequest = 50, validationResult
@@ -88,6 +95,7 @@ public enum MessageKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .stateRequest: "stateRequest"
         case .stateBegin: "stateBegin"
         case .stateChunk: "stateChunk"
+        case .blobRequest: "blobRequest"
         case .stepPlan: "stepPlan"
         case .fakes: "fakes"
         case .pooled: "pooled"
@@ -171,6 +179,12 @@ public struct Blob: Sendable, Equatable {
     public init(digest: [UInt8], bytes: [UInt8]) { self.digest = digest; self.bytes = bytes }
 }
 
+/// A worker asks for the blobs (files) it does not hold, by SHA-256 digest.
+public struct BlobRequest: Sendable, Equatable {
+    public var digests: [[UInt8]]
+    public init(digests: [[UInt8]]) { self.digests = digests }
+}
+
 /// The coordinator asks a replica for its full state (to checkpoint it or to seed a joiner).
 public struct StateRequest: Sendable, Equatable {
     /// The step the state must be at (the replica's last committed step).
@@ -206,10 +220,15 @@ public struct SlotTicket: Sendable, Equatable {
     public var epoch: Int
     /// Sample index within the epoch (step-major, so a resumed run neither replays nor skips).
     public var sampleIndex: Int
-    /// Digests of the blobs (images) the sample needs; sent before in `blobs`.
+    /// SHA-256 digests of the blobs (files) the sample needs; the worker asks for those it lacks.
     public var blobs: [[UInt8]]
-    public init(slot: Int, epoch: Int, sampleIndex: Int, blobs: [[UInt8]]) {
-        self.slot = slot; self.epoch = epoch; self.sampleIndex = sampleIndex; self.blobs = blobs
+    /// How to make the sample from its blobs, encoded by the run model (CycleGAN: the
+    /// sample's `SamplePlan` crops and flips and the files' names); at most 4096 bytes.
+    public var plan: [UInt8]
+    /// The longest `plan` a peer accepts.
+    public static let maxPlanBytes = 4096
+    public init(slot: Int, epoch: Int, sampleIndex: Int, blobs: [[UInt8]], plan: [UInt8] = []) {
+        self.slot = slot; self.epoch = epoch; self.sampleIndex = sampleIndex; self.blobs = blobs; self.plan = plan
     }
 }
 

@@ -1,3 +1,4 @@
+import Datasets
 import Dispatch
 import Foundation
 import Imaging
@@ -8,25 +9,25 @@ public struct SkippedImage: Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
-/// Loading the images of one dataset folder (`trainA`, `testB`, ...):
-/// files with a JPEG or PNG extension, in name order, decoded, converted to
-/// 8-bit RGB and resized (bicubic, Pillow-exact) to a square side.
-enum ImageFolder {
-    static let extensions: Set<String> = ["jpg", "jpeg", "png"]
-
-    /// The image files of `directory`, sorted by name. Throws when the directory cannot be listed.
+/// Loading the images of one dataset folder (`trainA`, `testB`, ...): the files
+/// `Datasets.ImageFolder` lists (JPEG or PNG, recursively, sorted by path as
+/// CycleGAN's `make_dataset`), decoded, converted to 8-bit RGB and resized
+/// (bicubic, Pillow-exact) to a square side.
+enum FolderImages {
+    /// The image files of `directory`, sorted by path. Throws when the directory cannot be listed.
     static func list(_ directory: String) throws(CycleGANError) -> [String] {
-        let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            return try ImageFolder(path: directory).files
         } catch {
-            throw .dataset("cannot list \(directory): \(error.localizedDescription)")
+            throw .dataset("\(error)")
         }
-        return names.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
-            .sorted()
-            .map { directory + "/" + $0 }
     }
 
     /// Decodes and resizes `paths` on all cores. Files that fail are left out

@@ -1,7 +1,8 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast 64-bit generator.
 ///
-/// Used to expand seeds into other generators' states and as the mixing
-/// function of ``KeyedRandom``. Pure integer arithmetic, so the sequence is the
+/// Used to expand seeds into other generators' states, as the mixing function
+/// of CycleGAN's `KeyedRandom`, for dataset preparation (``SeededGenerator``) and
+/// for seeded test inputs. Not for secrets. Pure integer arithmetic, so the sequence is the
 /// same on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     /// The generator's whole state: the counter it advances by the golden gamma.
