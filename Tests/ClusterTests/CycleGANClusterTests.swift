@@ -49,11 +49,13 @@ final class TinyCycleGAN: @unchecked Sendable {
 /// the workers' partial gradients in ring order, the trainer in slot order, so gradients differ
 /// in the last bits whenever the speed-based split puts slot boundaries elsewhere; Adam turns
 /// that into at most ±lr per step on components whose gradient is ~0 (m/√v flips). So: every
-/// parameter within 2·lr per step, and 99% of them within 1e-5 (+1e-3 relative).
+/// parameter within 2·lr per step, and 97% of them within 1e-5 (+1e-3 relative) — a wrong
+/// sample, pool decision, learning rate or a missing share of the batch moves nearly all of them.
+/// Measured on a 12-step resume run whose split changed: 99.4% close from the first differing
+/// step on, max difference 7e-4 vs the bound 4.8e-3; 3-worker runs with a drop sit lower.
 /// Only the parameters (the first `parameters` values of a replica state) are held to this:
 /// the Adam moments that follow them average the GAN's gradients, which amplify a 1e-7
-/// difference in the weights to 1e-2 within a few steps (seen: 79% of moments within 1e-5 at
-/// step 12 while 99.4% of parameters were, max parameter difference 7e-4 vs the bound 4.8e-3).
+/// difference in the weights to 1e-2 within a few steps (79% of moments within 1e-5 at step 12).
 func agreesWithinFloatTolerance(_ a: [Float], _ b: [Float], parameters: Int, lr: Float = 2e-4, steps: Int) -> Bool {
     guard a.count == b.count, parameters > 0, parameters <= a.count else { return false }
     guard a.allSatisfy(\.isFinite) else { return false }
@@ -64,7 +66,7 @@ func agreesWithinFloatTolerance(_ a: [Float], _ b: [Float], parameters: Int, lr:
         if d > bound || d.isNaN { return false }
         if d <= 1e-5 + 1e-3 * abs(y) { close += 1 }
     }
-    return Double(close) >= 0.99 * Double(parameters)
+    return Double(close) >= 0.97 * Double(parameters)
 }
 
 /// The largest difference between two replicas' parameters.
