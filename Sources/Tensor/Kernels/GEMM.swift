@@ -121,10 +121,13 @@ enum GEMM {
     /// Floats of packed A kept for reuse across column blocks at most (16 MB).
     static let wholeALimit = 1 << 22
 
+    /// Narrowest column block a column split hands out when it has enough columns.
+    static let minimumColumns = 128
+
     /// Splits the output into blocks of whole panels along whichever dimension balances better:
     /// one block per thread, except that wide column splits are cut into up to 4 blocks per thread
-    /// of at least `nc` columns (no extra packing: each `nc` block is packed anyway), which the
-    /// pool hands out dynamically, so a thread slowed by other work on the machine is not waited for.
+    /// of at least `minimumColumns` columns, which the pool hands out dynamically, so a thread
+    /// slowed by other work on the machine is not waited for.
     static func partition(m: Int, n: Int, k: Int, threads: Int) -> [(Range<Int>, Range<Int>)] {
         let panelsM = (m + mr - 1) / mr
         let panelsN = (n + nr - 1) / nr
@@ -148,7 +151,9 @@ enum GEMM {
             return ranges
         }
         if efficiency(panelsN) >= efficiency(panelsM) {
-            let blocks = Swift.min(4 * threads, Swift.max(threads, n / nc))
+            // Blocks of at least `minimumColumns`: with A packed once for all tasks
+            // (`multiplyBatched`) a narrower block costs no extra packing.
+            let blocks = Swift.min(4 * threads, Swift.max(threads, n / minimumColumns))
             // Keep a multiple of the thread count so the last round is not lopsided.
             let parts = Swift.max(threads, blocks / threads * threads)
             return split(panelsN, width: nr, total: n, parts: parts).map { (0..<m, $0) }
