@@ -23,6 +23,9 @@ import Testing
         // Unpadded rows exactly one register tile wide: the forward pass reads x in place.
         ConvCase(input: [2, 2, 4, 34], weight: [3, 2, 3, 3], stride: 1, padding: 0, bias: true),
         ConvCase(input: [1, 2, 3, 26], weight: [1, 2, 3, 3], stride: 1, padding: 0, bias: false),
+        // Stride 2 on rows wide enough for whole 16-pixel panels (vector im2col packing), with
+        // panels that straddle output rows and a partial last panel.
+        ConvCase(input: [1, 3, 6, 75], weight: [5, 3, 4, 4], stride: 2, padding: 1, bias: true),
     ]
 
     @Test("conv2d forward and gradients match a naive float64 convolution", arguments: convCases)

@@ -58,3 +58,32 @@ import Testing
         }
     }
 }
+
+extension GEMMTests {
+    @Test("GEMM results are bitwise the same on 1, 2 and 3 threads (shared packed A, column and row splits)",
+          arguments: [(30, 2100, 700), (400, 40, 300), (7, 1500, 9)])
+    func gemmDoesNotDependOnThreadCount(_ size: (Int, Int, Int)) {
+        let (m, n, k) = size
+        var a = randomValues(m * k, seed: 54), b = randomValues(k * n, seed: 55)
+        var results: [[Float]] = []
+        for threads in 1...3 {
+            let pool = ThreadPool(threads: threads)
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeMutableBufferPointer { pa in
+                b.withUnsafeMutableBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, n: n, k: k,
+                                      a: DenseMatrix(base: pa.baseAddress!, rowStride: k, columnStride: 1),
+                                      b: DenseMatrix(base: pb.baseAddress!, rowStride: n, columnStride: 1),
+                                      c: pc.baseAddress!, ldc: n, accumulate: false, pool: pool)
+                    }
+                }
+            }
+            results.append(c)
+        }
+        let expected = naive(m, n, k, a, b)
+        expectClose(results[0], expected, tolerance: 1e-5, "1 thread \(size)")
+        #expect(results[1] == results[0], "2 threads \(size)")
+        #expect(results[2] == results[0], "3 threads \(size)")
+    }
+}

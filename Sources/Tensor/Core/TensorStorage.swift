@@ -14,7 +14,7 @@ final class TensorStorage: @unchecked Sendable {
     /// Uninitialised storage: the caller writes every element before anyone reads it.
     init(uninitializedCount count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * 4, alignment: 64)
+        let raw = StoragePool.allocate(byteCount: Swift.max(count, 1) * 4)
         pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
         let bytes = count * 4
         let now = Self.liveBytes.add(bytes, ordering: .relaxed).newValue
@@ -42,7 +42,7 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit {
         Self.liveBytes.subtract(count * 4, ordering: .relaxed)
-        UnsafeMutableRawPointer(pointer).deallocate()
+        StoragePool.release(UnsafeMutableRawPointer(pointer), byteCount: Swift.max(count, 1) * 4)
     }
 
     static func resetPeak() {

@@ -57,6 +57,27 @@ enum GEMM {
     ) {
         guard m > 0, n > 0, batch > 0 else { return }
         let tasks = partition(m: m, n: n, k: k * batch, threads: pool.threadCount)
+        let packedRows = (m + mr - 1) / mr * mr
+        if tasks.count > 1, k > 0, packedRows * k <= wholeALimit, tasks.allSatisfy({ $0.0 == 0..<m }) {
+            // Column split: every task needs all of A. Pack it once, shared, instead of once per task.
+            ScratchPool.with(count: packedRows * k) { packed in
+                let shared = SharedPointer(packed)
+                for item in 0..<batch {
+                    packWholeA(a(item), m: m, k: k, into: shared, pool: pool)
+                    let bItem = b(item), cItem = SharedPointer(c(item)), startItem = start(item)
+                    pool.parallelFor(tasks.count) { task in
+                        let (rows, columns) = tasks[task]
+                        ScratchPool.with(count: kc * nc + nc + 64) { scratch in
+                            multiplySerial(
+                                rows: rows, columns: columns, k: k, a: DenseMatrix(base: shared.base, rowStride: 0, columnStride: 1) /* not read */, b: bItem, c: cItem.base, ldc: ldc,
+                                start: startItem, packedA: shared.base, packedB: scratch, line: scratch + kc * nc,
+                                aPacking: .prepacked)
+                        }
+                    }
+                }
+            }
+            return
+        }
         pool.parallelFor(tasks.count) { task in
             let (rows, columns) = tasks[task]
             // With several column blocks, pack A once for all of them when it is not too large.
@@ -68,19 +89,45 @@ enum GEMM {
                     multiplySerial(
                         rows: rows, columns: columns, k: k, a: a(item), b: b(item), c: c(item), ldc: ldc,
                         start: start(item), packedA: scratch, packedB: scratch + aCount,
-                        line: scratch + aCount + kc * nc, wholeA: wholeA)
+                        line: scratch + aCount + kc * nc, aPacking: wholeA ? .whole : .perBlock)
                 }
             }
         }
     }
 
+    /// Packs all of A (`m x k`) in the layout `multiplySerial` reads with `.prepacked`: depth
+    /// block `pc` at `pc * packedRows`, inside it the rows' mr-tall panels one after another.
+    /// The (depth block, row block) pieces are packed in parallel.
+    static func packWholeA<A: MatrixSource>(_ a: A, m: Int, k: Int, into packed: SharedPointer, pool: ThreadPool) {
+        let packedRows = (m + mr - 1) / mr * mr
+        let depthBlocks = (k + kc - 1) / kc, rowBlocks = (m + mc - 1) / mc
+        pool.parallelFor(depthBlocks * rowBlocks) { piece in
+            let pc = (piece / rowBlocks) * kc, ic = (piece % rowBlocks) * mc
+            let kcb = Swift.min(kc, k - pc), mcb = Swift.min(mc, m - ic)
+            packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: packed.base + pc * packedRows + ic * kcb)
+        }
+    }
+
+    /// Where `multiplySerial` gets its packed A blocks from.
+    enum APacking {
+        /// Packed per (depth block, row block) into a small buffer, again for every column block.
+        case perBlock
+        /// Packed whole during the first column block, reused by the others.
+        case whole
+        /// Already packed whole by `packWholeA` (the `a` operand is not read).
+        case prepacked
+    }
+
     /// Floats of packed A kept for reuse across column blocks at most (16 MB).
     static let wholeALimit = 1 << 22
 
+    /// Narrowest column block a column split hands out when it has enough columns.
+    static let minimumColumns = 128
+
     /// Splits the output into blocks of whole panels along whichever dimension balances better:
     /// one block per thread, except that wide column splits are cut into up to 4 blocks per thread
-    /// of at least `nc` columns (no extra packing: each `nc` block is packed anyway), which the
-    /// pool hands out dynamically, so a thread slowed by other work on the machine is not waited for.
+    /// of at least `minimumColumns` columns, which the pool hands out dynamically, so a thread
+    /// slowed by other work on the machine is not waited for.
     static func partition(m: Int, n: Int, k: Int, threads: Int) -> [(Range<Int>, Range<Int>)] {
         let panelsM = (m + mr - 1) / mr
         let panelsN = (n + nr - 1) / nr
@@ -104,7 +151,9 @@ enum GEMM {
             return ranges
         }
         if efficiency(panelsN) >= efficiency(panelsM) {
-            let blocks = Swift.min(4 * threads, Swift.max(threads, n / nc))
+            // Blocks of at least `minimumColumns`: with A packed once for all tasks
+            // (`multiplyBatched`) a narrower block costs no extra packing.
+            let blocks = Swift.min(4 * threads, Swift.max(threads, n / minimumColumns))
             // Keep a multiple of the thread count so the last round is not lopsided.
             let parts = Swift.max(threads, blocks / threads * threads)
             return split(panelsN, width: nr, total: n, parts: parts).map { (0..<m, $0) }
@@ -117,10 +166,10 @@ enum GEMM {
     static func multiplySerial<A: MatrixSource, B: MatrixSource>(
         rows: Range<Int>, columns: Range<Int>, k: Int, a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
         start: Start, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
-        line: UnsafeMutablePointer<Float>, wholeA: Bool = false
+        line: UnsafeMutablePointer<Float>, aPacking: APacking = .perBlock
     ) {
-        // wholeA: packedA holds every (depth block, row block) of this task's rows, packed during
-        // the first column block and reused by the others.
+        // .whole / .prepacked: packedA holds every (depth block, row block) of this task's rows.
+        let wholeA = aPacking != .perBlock
         let packedRows = (rows.count + mr - 1) / mr * mr
         var rowValues: UnsafeMutablePointer<Float>?
         var accumulate = false
@@ -148,7 +197,7 @@ enum GEMM {
                 while ic < rows.upperBound {
                     let mcb = Swift.min(mc, rows.upperBound - ic)
                     let blockA = wholeA ? packedA + pc * packedRows + (ic - rows.lowerBound) * kcb : packedA
-                    if !wholeA || jc == columns.lowerBound {
+                    if aPacking == .perBlock || (aPacking == .whole && jc == columns.lowerBound) {
                         packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: blockA)
                     }
                     macroKernel(
@@ -183,6 +232,7 @@ enum GEMM {
         line: UnsafeMutablePointer<Float>
     ) {
         let full = nc / nr * nr
+        if b.packColumnPanels(rows: p0, kc, columns: j0, count: nc, width: nr, into: dst) { return }
         if b.prefersRowCopies {
             for p in 0..<kc {
                 b.copyRow(p0 + p, columns: j0, count: nc, to: line, stride: 1)

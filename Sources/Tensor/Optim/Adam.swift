@@ -44,14 +44,20 @@ public struct Adam: Sendable {
         m.withUnsafeMutableBufferPointer { mBuffer in
             v.withUnsafeMutableBufferPointer { vBuffer in
                 guard let mp = mBuffer.baseAddress, let vp = vBuffer.baseAddress else { return }
-                for i in 0..<count {
-                    let grad = g[i]
-                    let mi = b1 * mp[i] + oneMinusB1 * grad
-                    let vi = b2 * vp[i] + oneMinusB2 * grad * grad
-                    mp[i] = mi
-                    vp[i] = vi
-                    let denominator = vi.squareRoot() / correction2 + epsilon
-                    p[i] = p[i] - stepSize * (mi / denominator)
+                let ps = SharedPointer(p), gs = SharedPointer(UnsafeMutablePointer(mutating: g))
+                let ms = SharedPointer(mp), vs = SharedPointer(vp)
+                // Every element is independent, so chunking over threads changes no bit.
+                Elementwise.forChunks(count) { range in
+                    let p = ps.base, g = gs.base, mp = ms.base, vp = vs.base
+                    for i in range {
+                        let grad = g[i]
+                        let mi = b1 * mp[i] + oneMinusB1 * grad
+                        let vi = b2 * vp[i] + oneMinusB2 * grad * grad
+                        mp[i] = mi
+                        vp[i] = vi
+                        let denominator = vi.squareRoot() / correction2 + epsilon
+                        p[i] = p[i] - stepSize * (mi / denominator)
+                    }
                 }
             }
         }
