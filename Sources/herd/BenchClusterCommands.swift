@@ -63,7 +63,8 @@ enum BenchClusterCommands {
             Writes a synthetic dataset and a config to a scratch directory, runs the `coordinator` and
             `worker` executables (found next to `herd`) over loopback for --steps steps, first with
             --workers workers, then with one, and prints samples/s of each and the all-reduce time per step
-            next to its bound, 2(N-1)/N x gradient size / link rate.
+            (the ring's own: the shortest member's, who waited for nobody) next to its bound,
+            2(N-1)/N x gradient size / link rate, and how long the others waited for the slowest backward.
 
             With --lan SCRIPT (`../shared/tools/home-lan.sh`, after `home-lan.sh up N+1`; needs root) every
             process runs on its own simulated host: the coordinator in lan0 (10.77.0.1), worker i in lan(i+1),
@@ -108,7 +109,7 @@ enum BenchClusterCommands {
         config.dashboard.listen = ""
         try "bench-cluster-token-0123456789\n".write(toFile: config.cluster.tokenFile, atomically: true, encoding: .utf8)
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        func measure(_ n: Int) throws -> (rate: Double, reduce: Double) {
+        func measure(_ n: Int) throws -> (rate: Double, reduce: Double, wait: Double) {
             var c = config
             c.cluster.minWorkers = n
             let port = 21000 + Int.random(in: 0..<20000)
@@ -140,9 +141,10 @@ enum BenchClusterCommands {
             let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
             let statuses = lines.compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)) }
             guard let last = statuses.last else { throw BenchmarkError("the run with \(n) worker(s) reported no step") }
-            // Skip the first step (warm-up, state transfer) for the all-reduce figure.
-            let reduce = statuses.dropFirst().map(\.allReduceSeconds)
-            return (last.samplesPerSecond, reduce.isEmpty ? last.allReduceSeconds : reduce.reduce(0, +) / Double(reduce.count))
+            // Skip the first step (warm-up, state transfer) for the all-reduce figures.
+            let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
+            func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
+            return (last.samplesPerSecond, mean(later.map(\.allReduceSeconds)), mean(later.map(\.allReduceWaitSeconds)))
         }
         let model = try CycleGANModel(architecture: config.model, seed: 0)
         let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))
@@ -150,8 +152,8 @@ enum BenchClusterCommands {
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         let many = try measure(workers)
-        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%)", workers, many.rate, many.reduce,
-                     linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, many.reduce)))
+        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting for the slowest backward",
+                     workers, many.rate, many.reduce, linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, many.reduce), many.wait))
         let one = try measure(1)
         print(String(format: "  1 worker:  %.2f samples/s", one.rate))
         print(String(format: "  speed-up: %.2fx", many.rate / max(1e-9, one.rate)))

@@ -12,6 +12,7 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         public var share: Double
         /// Seconds of the worker's last step (compute + all-reduce).
         public var stepSeconds: Double
+        /// Seconds this worker spent in the last all-reduce, including waiting for slower peers.
         public var allReduceSeconds: Double
         /// Throughput of its connection to the coordinator, MB/s.
         public var sendMBps: Double
@@ -48,7 +49,13 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
     /// Recent events (joins, departures, dropped steps, checkpoints), oldest first (bounded).
     public var events: [Event] = []
     public var lastCheckpoint: String = ""
+    /// Seconds of the last step's all-reduce once every member had joined it: the shortest of the
+    /// members' reduce times (the member that finished its backward last waits for nobody), so the
+    /// figure is the ring's own, comparable with 2(N-1)/N x gradient bytes / link rate.
     public var allReduceSeconds: Double = 0
+    /// How long the first member to finish its backward waited for the last one in the last step
+    /// (the longest minus the shortest reduce time): load imbalance, not network.
+    public var allReduceWaitSeconds: Double = 0
 
     public init() {}
 
@@ -58,9 +65,9 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         let workerText = workers.filter { $0.state == "training" }.map {
             String(format: "%@ %.0f%% %.2fs %.1f/%.1fMB/s", $0.name, $0.share * 100, $0.stepSeconds, $0.sendMBps, $0.receiveMBps)
         }.joined(separator: ", ")
-        return String(format: "epoch %d/%d step %d/%d  %.2f samples/s  ETA %@  %@  allreduce %.3fs  workers: %@",
+        return String(format: "epoch %d/%d step %d/%d  %.2f samples/s  ETA %@  %@  allreduce %.3fs (+%.3fs waiting)  workers: %@",
                       epoch, totalEpochs, step, totalSteps, samplesPerSecond, Self.duration(etaSeconds), lossText,
-                      allReduceSeconds, workerText.isEmpty ? "none" : workerText)
+                      allReduceSeconds, allReduceWaitSeconds, workerText.isEmpty ? "none" : workerText)
     }
 
     static func duration(_ seconds: Double) -> String {
