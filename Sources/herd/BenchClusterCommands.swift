@@ -152,10 +152,10 @@ enum BenchClusterCommands {
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         let many = try measure(workers)
-        print(String(format: "  %d workers: %.2f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting for the slowest backward",
+        print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting for the slowest backward",
                      workers, many.rate, many.reduce, linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, many.reduce), many.wait))
         let one = try measure(1)
-        print(String(format: "  1 worker:  %.2f samples/s", one.rate))
+        print(String(format: "  1 worker:  %.3f samples/s", one.rate))
         print(String(format: "  speed-up: %.2fx", many.rate / max(1e-9, one.rate)))
     }
 }

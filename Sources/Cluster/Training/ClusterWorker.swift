@@ -337,12 +337,16 @@ public final class ClusterWorker {
         }
         let computeSeconds = generatorSeconds + Date().timeIntervalSince(discStart)
         // All-reduce [G ‖ D] among the ring.
-        let reduceStart = Date()
+        // The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather);
+        // copying the gradients in and out and checksumming the sum count as compute.
+        var reduceSeconds = 0.0
         let reduceResult: Result<UInt32, TransportError> = Result { () throws(TransportError) -> UInt32 in
-            let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: isAborted)
             let r: Result<UInt32, TransportError> = model.withGradients { buffer in
                 Result { () throws(TransportError) -> UInt32 in
+                    let reduceStart = Date()
+                    let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: isAborted)
                     _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
+                    reduceSeconds = Date().timeIntervalSince(reduceStart)
                     return CRC32.checksum(UnsafeRawBufferPointer(buffer))
                 }
             }
@@ -357,7 +361,6 @@ public final class ClusterWorker {
             try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration, reason: "all-reduce: \(error)")))
             return nil
         }
-        let reduceSeconds = Date().timeIntervalSince(reduceStart)
         try connection.send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration, gradientCRC: crc,
                                              losses: losses.map { Float($0) }, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds)))
         // Apply only when the coordinator commits.
