@@ -178,14 +178,7 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
         try Data(tiny.json).write(to: URL(fileURLWithPath: configPath))
 
         func spawn(_ path: String, _ args: [String], log: String) throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: path)
-            p.arguments = args
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            p.standardOutput = FileHandle(forWritingAtPath: log)
-            p.standardError = p.standardOutput
-            try p.run()
-            return p
+            try LoggedProcess(path, args, log: log).process
         }
         let coordLog = tiny.root + "/coordinator.log"
         var coord = try spawn(coordinator, ["--config", configPath], log: coordLog)
