@@ -20,9 +20,9 @@ public struct SkippedImage: Sendable, Equatable, CustomStringConvertible {
 /// `Datasets.ImageFolder` lists (JPEG or PNG, recursively, sorted by path as
 /// CycleGAN's `make_dataset`), decoded, converted to 8-bit RGB and resized
 /// (bicubic, Pillow-exact) to a square side.
-enum FolderImages {
+public enum FolderImages {
     /// The image files of `directory`, sorted by path. Throws when the directory cannot be listed.
-    static func list(_ directory: String) throws(CycleGANError) -> [String] {
+    public static func list(_ directory: String) throws(CycleGANError) -> [String] {
         do {
             return try ImageFolder(path: directory).files
         } catch {
@@ -33,41 +33,55 @@ enum FolderImages {
     /// Decodes and resizes `paths` on all cores. Files that fail are left out
     /// and reported in `skipped`; `kept` lists the paths of `images`.
     static func load(_ paths: [String], side: Int) -> (images: [Image], kept: [String], skipped: [SkippedImage]) {
-        let results = Mutex<[Int: Result<Image, ImageLoadFailure>]>([:])
+        let planner = SamplePlanner(seed: 0, countA: 1, countB: 1, loadSize: side, cropSize: side, flip: false)
+        let usable = eachUsable(paths) { path in planner.prepare(try decodeUsable(try ImageCodec.decode(file: path))) }
+        return (usable.kept.map(\.value), usable.kept.map(\.path), usable.skipped)
+    }
+
+    /// Runs `make` on every path on all cores, in path order: what it returns is kept, what
+    /// it throws skips the file with the error as the reason (`herd train` and the cluster
+    /// coordinator leave out the same files this way).
+    public static func eachUsable<T: Sendable>(_ paths: [String], _ make: @Sendable (String) throws -> T)
+        -> (kept: [(path: String, value: T)], skipped: [SkippedImage])
+    {
+        let results = Mutex<[Int: Result<T, ImageLoadFailure>]>([:])
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let result = loadOne(paths[index], side: side)
+            let path = paths[index]
+            let result: Result<T, ImageLoadFailure>
+            do {
+                result = .success(try make(path))
+            } catch {
+                // Imaging's errors already name the file; keep only the reason.
+                let message = "\(error)"
+                result = .failure(ImageLoadFailure(reason: message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message))
+            }
             results.withLock { $0[index] = result }
         }
-        var images: [Image] = []
-        var kept: [String] = []
+        var kept: [(path: String, value: T)] = []
         var skipped: [SkippedImage] = []
         let all = results.withLock { $0 }
         for (index, path) in paths.enumerated() {
             switch all[index] {
-            case .success(let image)?:
-                images.append(image)
-                kept.append(path)
+            case .success(let value)?:
+                kept.append((path, value))
             case .failure(let failure)?:
                 skipped.append(SkippedImage(path: path, reason: failure.reason))
             case nil:
                 skipped.append(SkippedImage(path: path, reason: "not processed"))
             }
         }
-        return (images, kept, skipped)
+        return (kept, skipped)
     }
 
-    struct ImageLoadFailure: Error { let reason: String }
+    /// `image` when it can train (not empty), else an error whose text is the reason.
+    public static func decodeUsable(_ image: Image) throws(ImageLoadFailure) -> Image {
+        guard image.width > 0, image.height > 0 else { throw ImageLoadFailure(reason: "empty image") }
+        return image
+    }
 
-    static func loadOne(_ path: String, side: Int) -> Result<Image, ImageLoadFailure> {
-        do {
-            let decoded = try ImageCodec.decode(file: path)
-            guard decoded.width > 0, decoded.height > 0 else { return .failure(ImageLoadFailure(reason: "empty image")) }
-            return .success(SamplePlanner(seed: 0, countA: 1, countB: 1, loadSize: side, cropSize: side, flip: false).prepare(decoded))
-        } catch {
-            // Imaging's errors already name the file; keep only the reason.
-            let message = "\(error)"
-            let reason = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
-            return .failure(ImageLoadFailure(reason: reason))
-        }
+    /// Why a file was left out.
+    public struct ImageLoadFailure: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
     }
 }

@@ -40,15 +40,21 @@ public final class SampleSource: Sendable {
         (try FolderImages.list(root + "/trainA"), try FolderImages.list(root + "/trainB"))
     }
 
-    /// A source over images already in memory (8-bit RGB, `loadSize` square).
-    public init(imagesA: [Image], imagesB: [Image], filesA: [String]? = nil, filesB: [String]? = nil,
-                skipped: [SkippedImage] = [], data: DataConfig, seed: UInt64) throws(CycleGANError) {
+    /// Checks the load and crop sizes a sample needs (a positive crop, a multiple of 4, within the load size).
+    /// - Throws: `CycleGANError.invalidSetting` naming the size that does not fit.
+    public static func checkSizes(_ data: DataConfig) throws(CycleGANError) {
         guard data.cropSize > 0, data.loadSize >= data.cropSize else {
             throw .invalidSetting("crop size \(data.cropSize) must be positive and at most the load size \(data.loadSize)")
         }
         guard data.cropSize % 4 == 0 else {
             throw .invalidSetting("crop size \(data.cropSize) must be a multiple of 4")
         }
+    }
+
+    /// A source over images already in memory (8-bit RGB, `loadSize` square).
+    public init(imagesA: [Image], imagesB: [Image], filesA: [String]? = nil, filesB: [String]? = nil,
+                skipped: [SkippedImage] = [], data: DataConfig, seed: UInt64) throws(CycleGANError) {
+        try Self.checkSizes(data)
         guard !imagesA.isEmpty, !imagesB.isEmpty else {
             throw .dataset("need at least one decodable image in each domain (A: \(imagesA.count), B: \(imagesB.count))")
         }

@@ -30,9 +30,7 @@ public final class CycleGANRun: RunModel {
     /// - Throws: `ClusterError.model` naming the dataset or setting that is wrong.
     public init(config: RunConfig) throws(ClusterError) {
         self.config = config
-        guard config.data.cropSize > 0, config.data.loadSize >= config.data.cropSize, config.data.cropSize % 4 == 0 else {
-            throw .model("crop size \(config.data.cropSize) must be a positive multiple of 4, at most the load size \(config.data.loadSize)")
-        }
+        do { try SampleSource.checkSizes(config.data) } catch { throw .model("\(error)") }
         files = try TrainingFiles(root: config.data.root)
         for skipped in files.skipped { print("skipping \(skipped)") }
         planner = SamplePlanner(seed: config.training.seed, countA: files.filesA.count, countB: files.filesB.count,

@@ -1,7 +1,5 @@
 import CycleGAN
-import Dispatch
 import Imaging
-import Synchronization
 
 /// The training images of a run as the coordinator knows them: the usable files of
 /// `trainA` and `trainB` in name order with their SHA-256. "Usable" is `herd train`'s
@@ -56,36 +54,13 @@ struct TrainingFiles: Sendable {
     }
 
     private static func scan(_ paths: [String], root: String) -> (kept: [File], skipped: [SkippedImage]) {
-        let results = Mutex<[Int: Result<File, ScanFailure>]>([:])
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let result = check(paths[i], root: root)
-            results.withLock { $0[i] = result }
-        }
-        let all = results.withLock { $0 }
-        var kept: [File] = []
-        var skipped: [SkippedImage] = []
-        for (i, path) in paths.enumerated() {
-            switch all[i] {
-            case .success(let file)?: kept.append(file)
-            case .failure(let failure)?: skipped.append(SkippedImage(path: path, reason: failure.reason))
-            case nil: skipped.append(SkippedImage(path: path, reason: "not processed"))
-            }
-        }
-        return (kept, skipped)
-    }
-
-    private struct ScanFailure: Error { let reason: String }
-
-    private static func check(_ path: String, root: String) -> Result<File, ScanFailure> {
-        do {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        let usable = FolderImages.eachUsable(paths) { path in
             let bytes = try ImageCodec.readFile(path)
-            let image = try ImageCodec.decode(bytes)
-            guard image.width > 0, image.height > 0 else { return .failure(ScanFailure(reason: "empty image")) }
-            let prefix = root.hasSuffix("/") ? root : root + "/"
+            _ = try FolderImages.decodeUsable(try ImageCodec.decode(bytes))
             let name = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-            return .success(File(path: path, name: name, digest: SHA256.hash(bytes)))
-        } catch {
-            return .failure(ScanFailure(reason: "\(error)"))
+            return File(path: path, name: name, digest: SHA256.hash(bytes))
         }
+        return (usable.kept.map(\.value), usable.skipped)
     }
 }
