@@ -146,8 +146,11 @@ import Testing
 @Suite struct ProcessMemoryTests {
     @Test func peakResidentMemoryIsReadOnLinux() throws {
         #if os(Linux)
-        let peak = try #require(ProcessMemory.peakResidentBytes())
+        // Read the current size first: other tests run in parallel and may grow
+        // the process between the two reads, and only the high-water mark taken
+        // *after* a reading is sure to be at least that reading.
         let current = try #require(ProcessMemory.residentBytes())
+        let peak = try #require(ProcessMemory.peakResidentBytes())
         #expect(peak >= current)
         #expect(current > 1 << 20)
         #endif
