@@ -45,6 +45,25 @@ import Testing
         #expect(status.phase == "finished" && status.step == 6 && status.lossHistory.count == 6)
     }
 
+    /// The generator part is all-reduced on its own thread during the discriminator pass and
+    /// the rest after it; where the parts split (nothing early, part of G, all of G) changes
+    /// only which replica sums which floats, never the result.
+    @Test(arguments: [0, 3, Toy.d])
+    func reducingTheGeneratorGradientsDuringTheDiscriminatorPassDoesNotChangeTheResult(early: Int) throws {
+        let reference = try toyReference()
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 2)
+        cluster.startWorker("a", port: port, generatorGradientCount: early)
+        cluster.startWorker("b", port: port, generatorGradientCount: early)
+        try #require(cluster.waitForEnd(), "run did not finish:\n\(cluster.transcript)")
+        #expect(cluster.coordinatorError.get() == nil, "\(cluster.transcript)")
+        for w in cluster.workers {
+            #expect(w.handle.committedStep.get() == 6)
+            #expect(maxDifference(w.replica.params, reference) < Self.tolerance, "\(w.replica.params) vs \(reference)")
+        }
+        #expect(cluster.workers[0].replica.params == cluster.workers[1].replica.params)
+    }
+
     @Test func microBatchesDoNotChangeTheResult() throws {
         let reference = try toyReference(microBatch: 1)
         let cluster = ToyCluster()

@@ -76,6 +76,29 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
 
 @Suite(.serialized) struct CycleGANClusterTests {
 
+    /// The all-reduce reads and writes `[G ‖ D]` through ranges that may cross the boundary;
+    /// the generator part the worker sums early is exactly G's gradients.
+    @Test func gradientRangesCrossTheGeneratorDiscriminatorBoundary() throws {
+        let tiny = try TinyCycleGAN()
+        let replica = try CycleGANReplica(config: tiny.config)
+        let n = replica.gradientCount, g = replica.generatorGradientCount
+        #expect(g == replica.gradG.count && n == g + replica.gradD.count && g > 0 && g < n)
+        let values = (0..<n).map { Float($0 % 1000) * 0.5 - 7 }
+        let middle = (g - 5)..<(g + 7)
+        values.withUnsafeBufferPointer { all in
+            replica.replaceGradients(0..<middle.lowerBound, with: UnsafeBufferPointer(rebasing: all[0..<middle.lowerBound]))
+            replica.replaceGradients(middle, with: UnsafeBufferPointer(rebasing: all[middle]))
+            replica.replaceGradients(middle.upperBound..<n, with: UnsafeBufferPointer(rebasing: all[middle.upperBound...]))
+        }
+        #expect(replica.gradG == Array(values[0..<g]) && replica.gradD == Array(values[g...]))
+        var copied = [Float](repeating: .nan, count: middle.count)
+        copied.withUnsafeMutableBufferPointer { replica.copyGradients(middle, into: $0) }
+        #expect(copied == Array(values[middle]))
+        var generator = [Float](repeating: .nan, count: g)
+        generator.withUnsafeMutableBufferPointer { replica.copyGradients(0..<g, into: $0) }
+        #expect(generator == replica.gradG)
+    }
+
     @Test(arguments: [1, 2, 3])
     func clusterOfWorkersEqualsHerdTrain(workers: Int) throws {
         let tiny = try TinyCycleGAN()

@@ -59,9 +59,10 @@ final class ToyCluster: @unchecked Sendable {
     /// Starts a worker thread against `port`.
     @discardableResult
     func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil, fileCacheBytes: Int? = nil,
-                     onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
+                     generatorGradientCount: Int? = nil, onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
         let handle = WorkerHandle()
         let replica = ToyReplica()
+        if let generatorGradientCount { replica.generatorGradientCount = generatorGradientCount }
         if let onPass { replica.onPass = { [unowned replica] in onPass(replica, handle) } }
         let chosen: ReplicaModel = model ?? replica
         if let hooked = model as? HookedReplica, let onPass { hooked.onPass = { onPass(replica, handle) } }
@@ -123,7 +124,13 @@ final class HookedReplica: ReplicaModel, @unchecked Sendable {
     func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {
         try inner.discriminatorPass(samples, pooled: pooled, scale: scale)
     }
-    func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R { try inner.withGradients(body) }
+    var generatorGradientCount: Int { inner.generatorGradientCount }
+    func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
+        inner.copyGradients(range, into: destination)
+    }
+    func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>) {
+        inner.replaceGradients(range, with: source)
+    }
     func applyUpdate(learningRate: Double) throws { try inner.applyUpdate(learningRate: learningRate) }
     func parameterChecksum() -> UInt32 { inner.parameterChecksum() }
     func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8] { try inner.renderValidation(image, domain: domain) }

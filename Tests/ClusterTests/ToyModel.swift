@@ -127,8 +127,16 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
         return [loss * Double(scale) / Double(n)]
     }
 
-    func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        try grads.withUnsafeMutableBufferPointer { try body($0) }
+    /// The generator pass writes only `dg` (the first half), so it is reduced during the D
+    /// pass. Tests set other splits (any prefix of `dg` is final after the G pass too).
+    var generatorGradientCount = Toy.d
+
+    func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
+        for (i, g) in zip(destination.indices, grads[range]) { destination[i] = g }
+    }
+
+    func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>) {
+        grads.replaceSubrange(range, with: source)
     }
 
     func applyUpdate(learningRate: Double) throws {

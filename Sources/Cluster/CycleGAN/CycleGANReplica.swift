@@ -34,7 +34,6 @@ public final class CycleGANReplica: ReplicaModel {
     let weights: LossWeights
     var gradG: [Float]
     var gradD: [Float]
-    var combined: [Float]
     let imageCount: Int
     let size: Int
     /// Real images of the step's slots, kept from the generator pass for the discriminator pass.
@@ -59,12 +58,11 @@ public final class CycleGANReplica: ReplicaModel {
         weights = LossWeights(cycle: Float(config.training.lambdaCycle), identity: Float(config.training.lambdaIdentity))
         gradG = model.generators.zeroBuffer()
         gradD = model.discriminators.zeroBuffer()
-        combined = [Float](repeating: 0, count: gradG.count + gradD.count)
         size = config.data.cropSize
         imageCount = 3 * size * size
     }
 
-    public var gradientCount: Int { combined.count }
+    public var gradientCount: Int { gradG.count + gradD.count }
     public var fakeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
     static let lossNames = ["G_gan_AB", "G_gan_BA", "cycle_A", "cycle_B", "idt_A", "idt_B", "D_A", "D_B"]
@@ -148,20 +146,33 @@ public final class CycleGANReplica: ReplicaModel {
         return [l.discriminatorA, l.discriminatorB].map { $0 * Double(scale) }
     }
 
-    /// Lends `[G ‖ D]` as one buffer (the all-reduce's). Copies in place both ways: fresh
-    /// 85 MB arrays per step (res-6) cost page faults inside the timed all-reduce.
-    public func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        let g = gradG.count
-        combined.withUnsafeMutableBufferPointer { c in
-            gradG.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(rebasing: c[0..<g]).update(fromContentsOf: $0) }
-            gradD.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(rebasing: c[g...]).update(fromContentsOf: $0) }
+    public var generatorGradientCount: Int { gradG.count }
+
+    public func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
+        var written = 0
+        for (part, offset) in [(gradG, 0), (gradD, gradG.count)] {
+            let overlap = range.clamped(to: offset..<(offset + part.count))
+            guard !overlap.isEmpty else { continue }
+            part.withUnsafeBufferPointer { source in
+                let from = UnsafeBufferPointer(rebasing: source[(overlap.lowerBound - offset)..<(overlap.upperBound - offset)])
+                _ = UnsafeMutableBufferPointer(rebasing: destination[(overlap.lowerBound - range.lowerBound)...]).update(fromContentsOf: from)
+            }
+            written += overlap.count
         }
-        let result = try combined.withUnsafeMutableBufferPointer { try body($0) }
-        combined.withUnsafeBufferPointer { c in
-            gradG.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: UnsafeBufferPointer(rebasing: c[0..<g])) }
-            gradD.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: UnsafeBufferPointer(rebasing: c[g...])) }
+        precondition(written == range.count, "gradient range \(range) outside the buffer of \(gradientCount) floats")
+    }
+
+    public func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>) {
+        func replace(_ part: inout [Float], offset: Int) {
+            let overlap = range.clamped(to: offset..<(offset + part.count))
+            guard !overlap.isEmpty else { return }
+            part.withUnsafeMutableBufferPointer { target in
+                let from = UnsafeBufferPointer(rebasing: source[(overlap.lowerBound - range.lowerBound)..<(overlap.upperBound - range.lowerBound)])
+                _ = UnsafeMutableBufferPointer(rebasing: target[(overlap.lowerBound - offset)...]).update(fromContentsOf: from)
+            }
         }
-        return result
+        replace(&gradG, offset: 0)
+        replace(&gradD, offset: gradG.count)
     }
 
     public func applyUpdate(learningRate: Double) throws {

@@ -58,6 +58,8 @@ public final class ClusterWorker {
     /// Encoded files by SHA-256, kept across reconnections (bounded: `WorkerOptions.fileCacheBytes`).
     var blobCache: ContentCache<[UInt8]>
     var model: ReplicaModel?
+    /// The all-reduce buffer (see `stagingBuffer(count:)`).
+    private var staging: GradientStaging?
     var modelConfig: [UInt8] = []
     var committedStep = -1
     var checksumEvery = 10
@@ -300,6 +302,26 @@ public final class ClusterWorker {
             if isAborted() { return abandon() }
         }
         let generatorSeconds = Date().timeIntervalSince(start)
+        // Sum the generator gradients across the ring while the discriminator passes run:
+        // they are final now, and the network would otherwise idle until the end of the step.
+        let staging = stagingBuffer(count: model.gradientCount)
+        let generatorPart = 0..<min(max(0, model.generatorGradientCount), model.gradientCount)
+        let discriminatorPart = generatorPart.upperBound..<model.gradientCount
+        var early: BackgroundReduce?
+        // Whatever ends this attempt, no reduce may outlive it (the staging buffer is reused).
+        defer {
+            if let early {
+                if !early.finished { ring.closeLinks() }
+                _ = early.wait()
+            }
+        }
+        if !generatorPart.isEmpty {
+            model.copyGradients(generatorPart, into: staging[generatorPart])
+            let cancelled: @Sendable () -> Bool = { aborted.get()[plan.ringGeneration] != nil || connection.closed }
+            early = BackgroundReduce { [staging] () throws(TransportError) -> Double in
+                try Self.reduce(staging[generatorPart], plan: plan, ring: ring, cancelled: cancelled)
+            }
+        }
         try connection.send(.fakes(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: fakes, seconds: generatorSeconds)))
         // Wait for the pooled fakes.
         var pooled: [Int: [Float]] = [:]
@@ -336,25 +358,21 @@ public final class ClusterWorker {
             if isAborted() { return abandon() }
         }
         let computeSeconds = generatorSeconds + Date().timeIntervalSince(discStart)
-        // All-reduce [G ‖ D] among the ring.
-        // The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather);
-        // copying the gradients in and out and checksumming the sum count as compute.
-        var reduceSeconds = 0.0
-        let reduceResult: Result<UInt32, TransportError> = Result { () throws(TransportError) -> UInt32 in
-            let r: Result<UInt32, TransportError> = model.withGradients { buffer in
-                Result { () throws(TransportError) -> UInt32 in
-                    let reduceStart = Date()
-                    let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: isAborted)
-                    _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
-                    reduceSeconds = Date().timeIntervalSince(reduceStart)
-                    return CRC32.checksum(UnsafeRawBufferPointer(buffer))
-                }
+        // All-reduce the rest ([G ‖ D]'s D part), after the generator part has finished.
+        // The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather)
+        // for both parts; copying the gradients in and out and checksumming the sum count as compute.
+        let reduceResult = Result { () throws(TransportError) -> (crc: UInt32, seconds: Double) in
+            var seconds = try early?.wait().get() ?? 0
+            model.copyGradients(discriminatorPart, into: staging[discriminatorPart])
+            if !discriminatorPart.isEmpty {
+                seconds += try Self.reduce(staging[discriminatorPart], plan: plan, ring: ring, cancelled: isAborted)
             }
-            return try r.get()
+            model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
+            return (CRC32.checksum(UnsafeRawBufferPointer(staging.buffer)), seconds)
         }
-        let crc: UInt32
+        let crc: UInt32, reduceSeconds: Double
         switch reduceResult {
-        case .success(let c): crc = c
+        case .success(let sum): (crc, reduceSeconds) = sum
         case .failure(let error):
             if isAborted() { return abandon() }
             log("step \(plan.step): all-reduce failed: \(error); telling the coordinator")
@@ -390,6 +408,24 @@ public final class ClusterWorker {
                 break
             }
         }
+    }
+
+    /// Sums `buffer` across the ring of `plan` in place; returns the seconds it took, the
+    /// links included (the reported all-reduce time).
+    private static func reduce(_ buffer: UnsafeMutableBufferPointer<Float>, plan: StepPlan, ring: RingEndpoint,
+                               cancelled: () -> Bool) throws(TransportError) -> Double {
+        let start = Date()
+        let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: cancelled)
+        _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
+        return Date().timeIntervalSince(start)
+    }
+
+    /// The all-reduce buffer for `count` floats, reused while the model keeps its size.
+    private func stagingBuffer(count: Int) -> GradientStaging {
+        if let staging, staging.count == count { return staging }
+        let fresh = GradientStaging(count: count)
+        staging = fresh
+        return fresh
     }
 
     /// Files received: cached by digest and counted.

@@ -39,10 +39,15 @@ public struct SampleSpec: Sendable, Equatable {
 
 /// The numeric side of a worker's replica (CycleGAN's decomposed step, or a test model).
 ///
-/// The engine calls, per step: `resetGradients`, `generatorPass` per micro-batch,
-/// `discriminatorPass` per micro-batch with the coordinator's pooled fakes, then
-/// all-reduces the gradient buffer and, only once the coordinator commits the
-/// step, `applyUpdate` (Adam G then Adam D). A dropped step just resets the gradients.
+/// The engine calls, per step: `resetGradients`, `generatorPass` per micro-batch, then
+/// starts all-reducing the generator part of the gradient buffer on another thread while
+/// it runs `discriminatorPass` per micro-batch with the coordinator's pooled fakes; then it
+/// all-reduces the rest and, only once the coordinator commits the step, calls
+/// `applyUpdate` (Adam G then Adam D). A dropped step just resets the gradients.
+///
+/// The gradient buffer `[G ‖ D]` is read and written through copies
+/// (`copyGradients`, `replaceGradients`), on the engine's thread only: the model is never
+/// touched by two threads at once.
 public protocol ReplicaModel: AnyObject {
     /// Floats in the all-reduced gradient buffer `[G ‖ D]`.
     var gradientCount: Int { get }
@@ -62,8 +67,14 @@ public protocol ReplicaModel: AnyObject {
     /// Discriminator half on one micro-batch with the pooled fakes; adds `scale` × the D gradient;
     /// returns loss terms × `scale`.
     func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double]
-    /// The gradient buffer, `gradientCount` floats, for the all-reduce.
-    func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R
+    /// Floats at the start of the gradient buffer that are final once the generator passes
+    /// are done (CycleGAN's G part): the engine all-reduces them while the discriminator passes
+    /// run. 0 turns the overlap off. Every replica of a run must give the same value.
+    var generatorGradientCount: Int { get }
+    /// Copies floats `range` of the gradient buffer `[G ‖ D]` into `destination` (`range.count` floats).
+    func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>)
+    /// Overwrites floats `range` of the gradient buffer with `source` (the all-reduced sums).
+    func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>)
     /// Adam on G then Adam on D with the (summed) gradient buffer.
     func applyUpdate(learningRate: Double) throws
     /// CRC32 of the parameters (replicas compare it).

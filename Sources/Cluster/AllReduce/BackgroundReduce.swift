@@ -1,0 +1,31 @@
+import Foundation
+
+/// An all-reduce running on its own thread while the worker goes on computing (the
+/// generator gradients are summed across the ring during the discriminator passes).
+///
+/// `wait()` must be called before the buffer it reduces is read or reused; to end it
+/// early, close the ring links (`RingEndpoint.closeLinks()`), which makes it fail at once.
+final class BackgroundReduce: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = LockedBox<Result<Double, TransportError>?>(nil)
+
+    /// Starts `work` (which returns its seconds of ring time) on a new thread.
+    init(_ work: @escaping @Sendable () throws(TransportError) -> Double) {
+        Thread.detachNewThread { [done, outcome] in
+            let result = Result { () throws(TransportError) -> Double in try work() }
+            outcome.set(result)
+            done.signal()
+        }
+    }
+
+    /// True once the reduce has ended (successfully or not).
+    var finished: Bool { outcome.get() != nil }
+
+    /// Blocks until the reduce ends; its ring seconds or its error. Safe to call again.
+    func wait() -> Result<Double, TransportError> {
+        if let result = outcome.get() { return result }
+        done.wait()
+        done.signal()   // later calls return at once
+        return outcome.get() ?? .failure(.closed(peer: "ring"))
+    }
+}
