@@ -64,6 +64,22 @@ import Testing
         #expect(cluster.workers[0].replica.params == cluster.workers[1].replica.params)
     }
 
+    @Test func aWorkerThatReachesNoCoordinatorGivesUpAfterItsLimitNamingTheAddress() throws {
+        var options = WorkerOptions(coordinator: HostPort(host: "127.0.0.1", port: 1), name: "lonely", threads: 1)
+        options.ringListen = HostPort(host: "127.0.0.1", port: 0)
+        options.giveUpAfter = 0.4
+        options.maxBackoff = 0.1
+        let worker = ClusterWorker(options: options, token: testToken(), log: { _ in }) { _ in ToyReplica() }
+        let start = Date()
+        #expect {
+            try worker.run()
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("gave up after") && text.contains("127.0.0.1:1")
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
     @Test func microBatchesDoNotChangeTheResult() throws {
         let reference = try toyReference(microBatch: 1)
         let cluster = ToyCluster()

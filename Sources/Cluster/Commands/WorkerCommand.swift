@@ -15,7 +15,9 @@ public enum WorkerCommand {
                 and the images. Each training image arrives once, as its file (JPEG/PNG), and is kept
                 by content hash across epochs and reconnections: the files (--file-cache-mb) and the
                 decoded, resized images (--image-cache-mb), least recently used dropped first.
-                Reconnects on its own (with backoff) when the coordinator goes away.
+                Reconnects on its own (with backoff) when the coordinator goes away, for as long as
+                it takes unless --give-up-after bounds the wait (so a worker started before its
+                coordinator, or left behind by a finished run, can end on its own).
                 The token comes from --token-file, else HERD_TOKEN, else ./herd.token.
                 """,
             options: [
@@ -26,6 +28,7 @@ public enum WorkerCommand {
                 .value("ring-listen", "HOST:PORT", help: "Where other workers connect for the all-reduce.", default: "0.0.0.0:0"),
                 .value("image-cache-mb", "MB", help: "Memory for decoded, resized training images.", default: "2048"),
                 .value("file-cache-mb", "MB", help: "Memory for received image files.", default: "512"),
+                .value("give-up-after", "SECONDS", help: "Exit with an error after this long without reaching the coordinator.", default: "never"),
             ],
             examples: ["\(name) --coordinator 192.168.1.10:7070 --token-file herd.token --threads 4 --name desk"])
     }
@@ -41,6 +44,10 @@ public enum WorkerCommand {
         options.ringListen = try HostPort(parsing: args.string("ring-listen", default: "0.0.0.0:0"))
         let imageCacheMB = min(1 << 30, try args.int("image-cache-mb", default: 2048, minimum: 0))
         options.fileCacheBytes = min(1 << 30, try args.int("file-cache-mb", default: 512, minimum: 0)) << 20
+        if args.string("give-up-after") != "never", let seconds = try args.double("give-up-after") {
+            guard seconds > 0 else { throw UsageError.invalidValue(option: "--give-up-after", value: "\(seconds)", expected: "a number of seconds > 0, or never") }
+            options.giveUpAfter = seconds
+        }
         let worker = ClusterWorker(options: options, token: token) { message in
             let config = try JSONDecoder().decode(RunConfig.self, from: Data(message.json))
             return try CycleGANReplica(config: config, imageCacheBytes: imageCacheMB << 20)

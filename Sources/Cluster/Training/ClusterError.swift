@@ -9,6 +9,8 @@ public enum ClusterError: Error, CustomStringConvertible, Sendable {
     /// Replicas' parameters or reduced gradients differ: the run cannot continue safely.
     case divergence(String)
     case config(String)
+    /// A worker reached no coordinator for `seconds` (`--give-up-after`).
+    case gaveUp(coordinator: String, seconds: Double, lastError: TransportError)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum ClusterError: Error, CustomStringConvertible, Sendable {
         case .model(let s): return s
         case .divergence(let s): return "replicas diverged: \(s)"
         case .config(let s): return "configuration: \(s)"
+        case .gaveUp(let coordinator, let seconds, let lastError):
+            return "gave up after \(Int(seconds.rounded())) s without reaching the coordinator at \(coordinator) (last attempt: \(lastError))"
         }
     }
 }

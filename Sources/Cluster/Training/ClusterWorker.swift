@@ -103,7 +103,7 @@ public final class ClusterWorker {
             } catch {
                 if case .refused(_, let reason) = error { throw .transport(.refused(peer: options.coordinator.description, reason: reason)) }
                 if let limit = options.giveUpAfter, Date().timeIntervalSince(lastContact) > limit {
-                    throw .transport(error)
+                    throw .gaveUp(coordinator: options.coordinator.description, seconds: limit, lastError: error)
                 }
                 log("waiting for the coordinator at \(options.coordinator): \(error); retrying in \(String(format: "%.1f", backoff)) s")
                 Thread.sleep(forTimeInterval: backoff)
