@@ -58,27 +58,11 @@ extension CycleGANModel {
         let frozenA = discriminatorA.frozen()
         let frozenB = discriminatorB.frozen()
         do {
-            // Cycle A -> B -> A and D_B's verdict on fake_B.
-            let fakeB = try generatorAB(realA)
-            let recA = try generatorBA(fakeB)
-            let verdictB = try frozenB(fakeB)
-            let ganAB = mseLoss(verdictB, target: 1)
-            let cycleA = scale(try l1Loss(recA, realA), by: weights.cycle)
-            losses.ganAB = Double(try ganAB.item())
-            losses.cycleA = Double(try cycleA.item())
-            let outFakeB = fakeB.detach(), outRecA = recA.detach(), outVerdictB = verdictB.detach()
-            try scale(try add(ganAB, cycleA), by: lossScale).backward()
-
-            // Cycle B -> A -> B and D_A's verdict on fake_A.
-            let fakeA = try generatorBA(realB)
-            let recB = try generatorAB(fakeA)
-            let verdictA = try frozenA(fakeA)
-            let ganBA = mseLoss(verdictA, target: 1)
-            let cycleB = scale(try l1Loss(recB, realB), by: weights.cycle)
-            losses.ganBA = Double(try ganBA.item())
-            losses.cycleB = Double(try cycleB.item())
-            let outFakeA = fakeA.detach(), outRecB = recB.detach(), outVerdictA = verdictA.detach()
-            try scale(try add(ganBA, cycleB), by: lossScale).backward()
+            // Cycle A -> B -> A and D_B's verdict on fake_B, then B -> A -> B and D_A's on fake_A.
+            let ab = try cycle(realA, forward: generatorAB, back: generatorBA, judge: frozenB, weights: weights, scale: lossScale)
+            losses.ganAB = ab.gan; losses.cycleA = ab.cycle
+            let ba = try cycle(realB, forward: generatorBA, back: generatorAB, judge: frozenA, weights: weights, scale: lossScale)
+            losses.ganBA = ba.gan; losses.cycleB = ba.cycle
 
             var idtA: Tensor?
             var idtB: Tensor?
@@ -98,13 +82,32 @@ extension CycleGANModel {
             }
             generators.drainGradients(into: &gradients)
             let outputs = GeneratorOutputs(
-                fakeB: outFakeB, recA: outRecA, fakeA: outFakeA, recB: outRecB,
-                idtA: idtA, idtB: idtB, discriminatorBFakeB: outVerdictB, discriminatorAFakeA: outVerdictA)
+                fakeB: ab.fake, recA: ab.reconstructed, fakeA: ba.fake, recB: ba.reconstructed,
+                idtA: idtA, idtB: idtB, discriminatorBFakeB: ab.verdict, discriminatorAFakeA: ba.verdict)
             return GeneratorPassResult(outputs: outputs, losses: losses)
         } catch {
             generators.zeroGradients()
             throw .tensor(error)
         }
+    }
+
+    /// One cycle: `fake = forward(real)`, `reconstructed = back(fake)` and the frozen `judge`'s
+    /// verdict on the fake. Backpropagates `(LSGAN(verdict, 1) + cycle weight × L1(reconstructed,
+    /// real)) × scale` and returns the detached outputs with both (unscaled) loss values.
+    private func cycle(
+        _ real: Tensor, forward: ResnetGenerator, back: ResnetGenerator, judge: PatchDiscriminator,
+        weights: LossWeights, scale lossScale: Float
+    ) throws(TensorError) -> (fake: Tensor, reconstructed: Tensor, verdict: Tensor, gan: Double, cycle: Double) {
+        let fake = try forward(real)
+        let reconstructed = try back(fake)
+        let verdict = try judge(fake)
+        let gan = mseLoss(verdict, target: 1)
+        let cycle = scale(try l1Loss(reconstructed, real), by: weights.cycle)
+        let values = (gan: Double(try gan.item()), cycle: Double(try cycle.item()))
+        // Detached before backward, which may release the graph's buffers.
+        let outputs = (fake: fake.detach(), reconstructed: reconstructed.detach(), verdict: verdict.detach())
+        try scale(try add(gan, cycle), by: lossScale).backward()
+        return (outputs.fake, outputs.reconstructed, outputs.verdict, values.gan, values.cycle)
     }
 
     /// Checks that A and B batches are `[n, 3, H, W]` alike with H, W positive multiples of 4.
