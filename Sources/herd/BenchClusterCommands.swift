@@ -62,7 +62,8 @@ enum BenchClusterCommands {
         discussion: """
             Writes a synthetic dataset and a config to a scratch directory, runs the `coordinator` and
             `worker` executables (found next to `herd`) over loopback for --steps steps, first with
-            --workers workers, then with one, and prints samples/s of each and the all-reduce time per step
+            --workers workers, then with one, and prints samples/s of each (steady state: the steps after
+            the first, which also pays for file transfers, decodes and ring links) and the all-reduce time per step
             (the ring's own: the shortest member's, who waited for nobody) next to its bound,
             2(N-1)/N x gradient size / link rate, and how long the others waited for the slowest backward.
 
@@ -144,7 +145,13 @@ enum BenchClusterCommands {
             // Skip the first step (warm-up, state transfer) for the all-reduce figures.
             let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
             func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
-            return (last.samplesPerSecond, mean(later.map(\.allReduceSeconds)), mean(later.map(\.allReduceWaitSeconds)))
+            // Steady-state throughput: the steps after the first (which also pays for the first
+            // file transfers, decodes and ring links), as `herd bench step` skips its warm-up step.
+            var rate = last.samplesPerSecond
+            if let first = statuses.first(where: { $0.step >= 1 }), last.step > first.step, last.trainingSeconds > first.trainingSeconds {
+                rate = Double((last.step - first.step) * batch) / (last.trainingSeconds - first.trainingSeconds)
+            }
+            return (rate, mean(later.map(\.allReduceSeconds)), mean(later.map(\.allReduceWaitSeconds)))
         }
         let model = try CycleGANModel(architecture: config.model, seed: 0)
         let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))

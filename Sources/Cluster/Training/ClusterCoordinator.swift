@@ -425,6 +425,7 @@ public final class ClusterCoordinator {
             s.epoch = f.epoch
             s.learningRate = f.learningRate
             s.samplesPerSecond = rate
+            s.trainingSeconds = elapsed
             s.etaSeconds = rate > 0 ? Double((schedule.totalSteps - f.step) * options.batchSize) / rate : .infinity
             s.losses = losses
             s.lossHistory.append(ClusterStatus.LossPoint(step: f.step, values: losses))

@@ -38,6 +38,8 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
     public var step: Int = 0
     public var totalSteps: Int = 0
     public var samplesPerSecond: Double = 0
+    /// Seconds since this coordinator session planned its first step (at the last step's report).
+    public var trainingSeconds: Double = 0
     public var etaSeconds: Double = 0
     public var learningRate: Double = 0
     public var lossNames: [String] = []
