@@ -6,7 +6,8 @@
 /// runs (vector copies) into zero-padded buffers, then a 6 x 2 register tile of SIMD8 sums
 /// (6 output channels x 2 patch rows) runs along the block. The per-lane sums persist across
 /// blocks and samples in a buffer; at the end each dW element adds its 8 lanes in a fixed order.
-/// Tasks own disjoint dW tiles, so results do not depend on the thread count.
+/// Tasks own disjoint dW tiles (ranges of patch rows) and run through all blocks on their own, so
+/// results do not depend on the thread count.
 enum DirectWeightGrad {
     /// Output channels per register tile.
     static let tileO = 6
@@ -38,58 +39,57 @@ enum DirectWeightGrad {
         // Row stride of the block buffers: not a multiple of 4 KB, so the 8 rows a register tile
         // reads do not compete for the same L1 sets.
         let ld = block + 16
+        // Tasks own contiguous ranges of patch-row tiles and walk every block and sample with no
+        // synchronisation between blocks; each copies the dy block it needs into its own buffer.
+        let tasks = pool.threadCount == 1 ? 1 : Swift.min(tilesK, 2 * pool.threadCount)
         // Lane sums: tile (ti, tk) holds tileO * tileK SIMD8 vectors.
         let sumsCount = tilesO * tilesK * tileO * tileK * 8
         let columnsCount = paddedK * ld, gradientsCount = paddedO * ld
-        ScratchPool.with(count: sumsCount + columnsCount + gradientsCount) { scratch in
+        let sources = (0..<g.batch).map(col)
+        ScratchPool.with(count: sumsCount + columnsCount + tasks * gradientsCount) { scratch in
             let sums = scratch, columns = scratch + sumsCount, gradients = columns + columnsCount
             sums.update(repeating: 0, count: sumsCount)
             // Padding rows stay zero (they only feed the lane sums of padding outputs).
             (columns + k * ld).update(repeating: 0, count: (paddedK - k) * ld)
-            (gradients + o * ld).update(repeating: 0, count: (paddedO - o) * ld)
-            let sumsPointer = SharedPointer(sums), columnsPointer = SharedPointer(columns), gradientsPointer = SharedPointer(gradients)
-            // Split the patch-row tiles over tasks; each task walks all output tiles.
-            let tasks = Swift.min(tilesK, 4 * pool.threadCount)
-            for n in 0..<g.batch {
-                let source = col(n)
-                let dyN = dy + n * g.outputSize
-                var start = 0
-                while start < pixels {
-                    let count = Swift.min(block, pixels - start)
-                    let vectors = (count + 7) / 8
-                    let first = start
-                    let dys = SharedPointer(dyN)
-                    // Copy the block's im2col and dy rows (padded with zeros to whole vectors).
-                    pool.parallelFor(2 * tasks) { part in
-                        if part < tasks {
-                            for row in stride(from: part, to: k, by: tasks) {
-                                let dst = columnsPointer.base + row * ld
-                                source.copyRow(row, columns: first, count: count, to: dst, stride: 1)
-                                if count < vectors * 8 { (dst + count).update(repeating: 0, count: vectors * 8 - count) }
-                            }
-                        } else {
-                            for row in stride(from: part - tasks, to: o, by: tasks) {
-                                let dst = gradientsPointer.base + row * ld
-                                dst.update(from: dys.base + row * pixels + first, count: count)
-                                if count < vectors * 8 { (dst + count).update(repeating: 0, count: vectors * 8 - count) }
-                            }
+            for task in 0..<tasks {
+                (gradients + task * gradientsCount + o * ld).update(repeating: 0, count: (paddedO - o) * ld)
+            }
+            let sumsPointer = SharedPointer(sums), columnsPointer = SharedPointer(columns)
+            let gradientsPointer = SharedPointer(gradients), dys = SharedPointer(dy)
+            let outputSize = g.outputSize
+            pool.parallelFor(tasks) { task in
+                let lowTile = tilesK * task / tasks, highTile = tilesK * (task + 1) / tasks
+                let rows = gradientsPointer.base + task * gradientsCount
+                for (n, source) in sources.enumerated() {
+                    let dyN = dys.base + n * outputSize
+                    var start = 0
+                    while start < pixels {
+                        let count = Swift.min(block, pixels - start)
+                        let vectors = (count + 7) / 8
+                        // Copy the block's im2col rows of this task's tiles and all its dy rows
+                        // (padded with zeros to whole vectors).
+                        for row in (lowTile * tileK)..<Swift.min(k, highTile * tileK) {
+                            let dst = columnsPointer.base + row * ld
+                            source.copyRow(row, columns: start, count: count, to: dst, stride: 1)
+                            if count < vectors * 8 { (dst + count).update(repeating: 0, count: vectors * 8 - count) }
                         }
-                    }
-                    pool.parallelFor(tasks) { task in
-                        // A contiguous range of patch-row tiles; the six gradient rows of an output
-                        // tile stay in L1 while the column rows stream from L2.
-                        let lowTile = tilesK * task / tasks, highTile = tilesK * (task + 1) / tasks
+                        for row in 0..<o {
+                            let dst = rows + row * ld
+                            dst.update(from: dyN + row * pixels + start, count: count)
+                            if count < vectors * 8 { (dst + count).update(repeating: 0, count: vectors * 8 - count) }
+                        }
+                        // The six gradient rows of an output tile stay in L1 while the column rows
+                        // stream from L2.
                         for to in 0..<tilesO {
-                            let rows = UnsafePointer(gradientsPointer.base + to * tileO * ld)
                             for tk in lowTile..<highTile {
                                 kernel(
-                                    vectors: vectors, gradients: rows, rowStride: ld,
+                                    vectors: vectors, gradients: UnsafePointer(rows + to * tileO * ld), rowStride: ld,
                                     columns: UnsafePointer(columnsPointer.base + tk * tileK * ld), columnStride: ld,
                                     sums: sumsPointer.base + (to * tilesK + tk) * tileO * tileK * 8)
                             }
                         }
+                        start += count
                     }
-                    start += count
                 }
             }
             // dW[o, k] (+)= sum of the 8 lanes.

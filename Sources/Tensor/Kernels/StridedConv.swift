@@ -34,10 +34,12 @@ enum StridedConv {
         let planeSize = hs * ws
         let xs = SharedPointer(x), outs = SharedPointer(out)
         let height = g.height, width = g.width
-        pool.parallelFor(g.channels) { c in
+        // Tasks: (channel, row phase), so an RGB input still splits evenly over the threads.
+        pool.parallelFor(g.channels * s) { task in
+            let c = task / s, a = task % s
             let source = xs.base + c * height * width
             let phases = outs.base + c * s * s * planeSize
-            for a in 0..<s {
+            do {
                 for m in 0..<hs {
                     let ih = m * s + a
                     if ih >= height {
