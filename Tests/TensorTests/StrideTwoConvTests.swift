@@ -2,8 +2,9 @@ import Testing
 @testable import Tensor
 
 /// The stride-phase convolution kernels (`StridedConv`, `ShiftedIm2ColMatrix`), GEMM + `Col2Im`
-/// input grads (few input channels, any stride) and `DirectWeightGrad` (short patches at stride 1),
-/// checked pass by pass against float64 loops written from the definitions.
+/// input grads (few input channels, any stride), `DirectWeightGrad` (short patches at stride 1)
+/// and the row-split GEMM with B packed once, checked against float64 loops written from the
+/// definitions.
 @Suite struct StrideTwoConvTests {
     struct Case: CustomStringConvertible, Sendable {
         var batch = 1, channels: Int, height: Int, width: Int, outChannels: Int
@@ -30,6 +31,8 @@ import Testing
         Case(channels: 2, height: 9, width: 9, outChannels: 3, kernelHeight: 2, kernelWidth: 2, stride: 3, padding: 0),
         Case(channels: 20, height: 40, width: 38, outChannels: 24, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1),
         Case(channels: 3, height: 6, width: 6, outChannels: 2, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 2),
+        // A larger odd-sized layer: several GEMM blocks and threads.
+        Case(channels: 16, height: 262, width: 258, outChannels: 4, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1),
         // Stride 1, few input channels: GEMM + col2im input grad, direct weight grad.
         Case(channels: 3, height: 15, width: 13, outChannels: 10, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 2),
         Case(batch: 2, channels: 2, height: 7, width: 9, outChannels: 13, kernelHeight: 3, kernelWidth: 4, stride: 1, padding: 0),
@@ -161,6 +164,39 @@ import Testing
             return [y, dx, dw]
         }
         return (run(threads: 1), run(threads: 2))
+    }
+
+    @Test("a row-split GEMM with B packed once for all tasks matches float64 and 1 thread bitwise",
+          arguments: [(600, 520, 900), (97, 40, 1000), (250, 33, 70)])
+    func sharedPackedBRowSplit(_ size: (Int, Int, Int)) {
+        let (m, n, k) = size
+        #expect(GEMM.partition(m: m, n: n, k: 2 * k, threads: 2).allSatisfy { $0.1 == 0..<n }, "row split")
+        var a = randomValues(2 * m * k, seed: 41), b = randomValues(2 * k * n, seed: 42)
+        // Two items accumulated into the same C, B in a transposed view (column-wise packing).
+        func run(threads: Int) -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeMutableBufferPointer { pa in
+                b.withUnsafeMutableBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        let (sa, sb, sc) = (SharedPointer(pa.baseAddress!), SharedPointer(pb.baseAddress!), SharedPointer(pc.baseAddress!))
+                        GEMM.multiplyBatched(
+                            batch: 2, m: m, n: n, k: k,
+                            a: { DenseMatrix(base: sa.base + $0 * m * k, rowStride: k, columnStride: 1) },
+                            b: { TransposedMatrix(base: DenseMatrix(base: sb.base + $0 * k * n, rowStride: k, columnStride: 1)) },
+                            c: { _ in sc.base }, ldc: n, accumulate: { $0 > 0 }, pool: ThreadPool(threads: threads))
+                    }
+                }
+            }
+            return c
+        }
+        var expected = [Double](repeating: 0, count: m * n)
+        for item in 0..<2 { for i in 0..<m { for p in 0..<k {
+            let x = Double(a[item * m * k + i * k + p])
+            for j in 0..<n { expected[i * n + j] += x * Double(b[item * k * n + j * k + p]) }
+        } } }
+        let two = run(threads: 2)
+        expectClose(two, expected, tolerance: 1e-5, "row split \(size)")
+        #expect(two == run(threads: 1), "bitwise \(size)")
     }
 
     @Test("the shifted im2col source copies rows and columns with zero outside the plane")
