@@ -97,26 +97,24 @@ enum StridedConv {
             offsetW: columns.map { $0.index * planeSize }, shiftW: columns.map(\.shift))
     }
 
-    /// `y = conv(x, w) + bias` for `g.stride > 1`; y overwritten.
+    /// `y = conv(x, w) + bias` for `g.stride > 1`; y overwritten. One sample at a time, so the
+    /// phase-split copy needs one sample's scratch whatever the batch.
     static func forward(
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
         bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
     ) {
         let pool = ThreadPool.shared
-        let size = splitSize(g)
-        ScratchPool.with(count: g.batch * size) { split in
-            for n in 0..<g.batch {
-                splitPhases(g, x: x + n * g.inputSize, into: split + n * size, pool: pool)
-            }
-            let splits = SharedPointer(split), ys = SharedPointer(y)
+        ScratchPool.with(count: splitSize(g)) { split in
             let w = DenseMatrix(base: weight, rowStride: g.patch, columnStride: 1)
             let start: GEMM.Start = bias.map { .rows(SharedPointer($0)) } ?? .zero
-            GEMM.multiplyBatched(
-                batch: g.batch, m: g.outChannels, n: g.pixels, k: g.patch,
-                a: { _ in w },
-                b: { n in forwardSource(g, split: splits.base + n * size) },
-                c: { n in ys.base + n * g.outputSize },
-                ldc: g.pixels, start: { _ in start }, pool: pool)
+            let source = forwardSource(g, split: split)
+            for n in 0..<g.batch {
+                splitPhases(g, x: x + n * g.inputSize, into: split, pool: pool)
+                let out = SharedPointer(y + n * g.outputSize)
+                GEMM.multiplyBatched(
+                    batch: 1, m: g.outChannels, n: g.pixels, k: g.patch, a: { _ in w }, b: { _ in source },
+                    c: { _ in out.base }, ldc: g.pixels, start: { _ in start }, pool: pool)
+            }
         }
     }
 
