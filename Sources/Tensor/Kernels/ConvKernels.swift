@@ -8,10 +8,13 @@
 ///
 /// Special cases: stride-1 layers with at most 3 output channels go to `SmallOutputConv`; the
 /// input grad of a stride-1 layer is itself a stride-1 convolution of dy with the flipped,
-/// transposed kernel (no col2im).
+/// transposed kernel (no col2im); stride > 1 runs forward (and the input grad, unless the input
+/// has few channels) over stride phases (`StridedConv`); a short patch's weight grad at stride 1
+/// is a direct dot-product kernel (`DirectWeightGrad`). The remaining input grads use GEMM +
+/// `Col2Im` in chunks of output rows.
 enum ConvKernels {
-    /// Floats of column buffer the input-grad pass works through at a time.
-    static let columnChunkFloats = 1 << 20
+    /// Floats of column buffer the input-grad pass (GEMM + col2im) works through at a time.
+    static let columnChunkFloats = 1 << 19
 
     /// `y = conv(x, w) + bias`; y `[N, O, OH, OW]` is overwritten.
     static func forward(
@@ -20,6 +23,10 @@ enum ConvKernels {
     ) {
         if SmallOutputConv.applies(g) {
             SmallOutputConv.forward(g, x: x, weight: weight, bias: bias, y: y)
+            return
+        }
+        if g.stride > 1 {
+            StridedConv.forward(g, x: x, weight: weight, bias: bias, y: y)
             return
         }
         let xs = SharedPointer(x), ys = SharedPointer(y)
@@ -55,27 +62,26 @@ enum ConvKernels {
             }
             return
         }
+        if StridedConv.phasesForInputGrad(g) {
+            StridedConv.backwardData(g, dy: dy, weight: weight, dx: dx)
+            return
+        }
         dx.update(repeating: 0, count: g.batch * g.inputSize)
-        let chunk = Swift.min(g.pixels, Swift.max(GEMM.nr, columnChunkFloats / Swift.max(g.patch, 1) / GEMM.nr * GEMM.nr))
+        // Chunks of whole output rows (a column block of about 2 MB), each scattered while still in cache.
+        let chunkRows = Swift.min(g.outHeight, Swift.max(1, columnChunkFloats / Swift.max(g.patch * g.outWidth, 1)))
+        let chunk = chunkRows * g.outWidth
         let wT = DenseMatrix(base: weight, rowStride: 1, columnStride: g.patch)
-        let kernelArea = g.kernelHeight * g.kernelWidth
         let pool = ThreadPool.shared
         ScratchPool.with(count: g.patch * chunk) { columns in
-            let cols = SharedPointer(columns)
             for n in 0..<g.batch {
-                let image = Im2ColMatrix(image: dx + n * g.inputSize, geometry: g)
-                var start = 0
-                while start < g.pixels {
-                    let width = Swift.min(chunk, g.pixels - start)
-                    let gradient = DenseMatrix(base: dy + n * g.outputSize + start, rowStride: g.pixels, columnStride: 1)
+                var row = 0
+                while row < g.outHeight {
+                    let rows = Swift.min(chunkRows, g.outHeight - row)
+                    let width = rows * g.outWidth
+                    let gradient = DenseMatrix(base: dy + n * g.outputSize + row * g.outWidth, rowStride: g.pixels, columnStride: 1)
                     GEMM.multiply(m: g.patch, n: width, k: g.outChannels, a: wT, b: gradient, c: columns, ldc: width, accumulate: false, pool: pool)
-                    let first = start
-                    pool.parallelFor(g.channels) { c in
-                        for row in (c * kernelArea)..<((c + 1) * kernelArea) {
-                            image.accumulateRow(row, columns: first, count: width, from: cols.base + row * width, stride: 1)
-                        }
-                    }
-                    start += width
+                    Col2Im.accumulate(g, columns: columns, firstRow: row, rowCount: rows, into: dx + n * g.inputSize, pool: pool)
+                    row += rows
                 }
             }
         }
@@ -100,6 +106,12 @@ enum ConvKernels {
     ) {
         if SmallOutputConv.applies(g) {
             SmallOutputConv.backwardWeight(g, x: x, dy: dy, dWeight: dWeight, accumulate: accumulate)
+            return
+        }
+        if DirectWeightGrad.applies(g) {
+            DirectWeightGrad.run(
+                g, col: { n in Im2ColMatrix(image: x + n * g.inputSize, geometry: g) }, dy: dy, dWeight: dWeight,
+                accumulate: accumulate, pool: ThreadPool.shared)
             return
         }
         let xs = SharedPointer(x), dys = SharedPointer(dy), dws = SharedPointer(dWeight)

@@ -6,7 +6,9 @@
 /// row panel (A panel in L1, consecutive C tiles in the same rows, which the hardware prefetcher
 /// follows); measured on the 2-core Zen 3 this beat the BLIS order and KC/MC/NC 256-512/96-384/256-2048. Work is split over threads by whole row or
 /// column panels, never over the depth, so every element of C sums its products in the same
-/// order whatever the thread count (results do not depend on `--threads`).
+/// order whatever the thread count (results do not depend on `--threads`). The operand every task
+/// of a split needs whole (A for a column split, B for a row split) is packed once, in parallel,
+/// and shared.
 enum GEMM {
     static let mr = 6
     static let nr = 16
@@ -78,6 +80,30 @@ enum GEMM {
             }
             return
         }
+        let packedColumns = (n + nr - 1) / nr * nr
+        if tasks.count > 1, k > 0, packedColumns * k <= wholeALimit, tasks.allSatisfy({ $0.1 == 0..<n }) {
+            // Row split: every task needs all of B. Pack it once, shared, instead of once per task.
+            ScratchPool.with(count: packedColumns * k) { packed in
+                let shared = SharedPointer(packed)
+                for item in 0..<batch {
+                    packWholeB(b(item), n: n, k: k, into: shared, pool: pool)
+                    let aItem = a(item), bItem = b(item), cItem = SharedPointer(c(item)), startItem = start(item)
+                    pool.parallelFor(tasks.count) { task in
+                        let (rows, columns) = tasks[task]
+                        let packedRows = (rows.count + mr - 1) / mr * mr
+                        let wholeA = columns.count > nc && packedRows * k <= wholeALimit
+                        let aCount = wholeA ? packedRows * k : mc * kc
+                        ScratchPool.with(count: aCount) { scratch in
+                            multiplySerial(
+                                rows: rows, columns: columns, k: k, a: aItem, b: bItem, c: cItem.base, ldc: ldc,
+                                start: startItem, packedA: scratch, packedB: shared.base, line: shared.base /* not used */,
+                                aPacking: wholeA ? .whole : .perBlock, bPrepacked: true)
+                        }
+                    }
+                }
+            }
+            return
+        }
         pool.parallelFor(tasks.count) { task in
             let (rows, columns) = tasks[task]
             // With several column blocks, pack A once for all of them when it is not too large.
@@ -105,6 +131,22 @@ enum GEMM {
             let pc = (piece / rowBlocks) * kc, ic = (piece % rowBlocks) * mc
             let kcb = Swift.min(kc, k - pc), mcb = Swift.min(mc, m - ic)
             packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: packed.base + pc * packedRows + ic * kcb)
+        }
+    }
+
+    /// Packs all of B (`k x n`) in the layout `multiplySerial` reads with `bPrepacked`: column
+    /// block `jc` (nc wide) at `jc * k`, inside it depth block `pc` at `pc * ncbPadded` (its
+    /// width rounded up to whole nr panels). The (column block, depth block) pieces are packed in
+    /// parallel.
+    static func packWholeB<B: MatrixSource>(_ b: B, n: Int, k: Int, into packed: SharedPointer, pool: ThreadPool) {
+        let depthBlocks = (k + kc - 1) / kc, columnBlocks = (n + nc - 1) / nc
+        pool.parallelFor(depthBlocks * columnBlocks) { piece in
+            let jc = (piece / depthBlocks) * nc, pc = (piece % depthBlocks) * kc
+            let kcb = Swift.min(kc, k - pc), ncb = Swift.min(nc, n - jc)
+            let padded = (ncb + nr - 1) / nr * nr
+            ScratchPool.with(count: nc + 64) { line in
+                packB(b, depth: pc, kc: kcb, columns: jc, nc: ncb, into: packed.base + jc * k + pc * padded, line: line)
+            }
         }
     }
 
@@ -166,7 +208,7 @@ enum GEMM {
     static func multiplySerial<A: MatrixSource, B: MatrixSource>(
         rows: Range<Int>, columns: Range<Int>, k: Int, a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
         start: Start, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
-        line: UnsafeMutablePointer<Float>, aPacking: APacking = .perBlock
+        line: UnsafeMutablePointer<Float>, aPacking: APacking = .perBlock, bPrepacked: Bool = false
     ) {
         // .whole / .prepacked: packedA holds every (depth block, row block) of this task's rows.
         let wholeA = aPacking != .perBlock
@@ -192,7 +234,9 @@ enum GEMM {
             var pc = 0
             while pc < k {
                 let kcb = Swift.min(kc, k - pc)
-                packB(b, depth: pc, kc: kcb, columns: jc, nc: ncb, into: packedB, line: line)
+                // bPrepacked: all of B was packed by `packWholeB` (columns start at 0 then).
+                let blockB = bPrepacked ? packedB + jc * k + pc * ((ncb + nr - 1) / nr * nr) : packedB
+                if !bPrepacked { packB(b, depth: pc, kc: kcb, columns: jc, nc: ncb, into: packedB, line: line) }
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcb = Swift.min(mc, rows.upperBound - ic)
@@ -201,7 +245,7 @@ enum GEMM {
                         packA(a, rows: ic, mc: mcb, depth: pc, kc: kcb, into: blockA)
                     }
                     macroKernel(
-                        mc: mcb, nc: ncb, kc: kcb, packedA: blockA, packedB: packedB,
+                        mc: mcb, nc: ncb, kc: kcb, packedA: blockA, packedB: blockB,
                         c: c + ic * ldc + jc, ldc: ldc, accumulate: accumulate || pc > 0,
                         rowValues: pc + kcb == k ? rowValues.map { $0 + ic } : nil)
                     ic += mcb

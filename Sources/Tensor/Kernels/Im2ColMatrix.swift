@@ -1,6 +1,6 @@
 /// One image `[C, H, W]` seen as its im2col matrix `[C*KH*KW, OH*OW]`: row `(c, kh, kw)`, column
 /// `(oh, ow)` holds `x[c, oh*s - p + kh, ow*s - p + kw]` (0 in the padding). Never materialised:
-/// the GEMM packs straight from the image, and `accumulateRow` is the adjoint (col2im).
+/// the GEMM packs straight from the image; `Col2Im` is the adjoint.
 struct Im2ColMatrix: MatrixSource, @unchecked Sendable {
     let image: UnsafeMutablePointer<Float>
     let geometry: ConvGeometry
@@ -142,44 +142,6 @@ struct Im2ColMatrix: MatrixSource, @unchecked Sendable {
             } else {
                 dst[t * stride] = 0
             }
-        }
-    }
-
-    /// The adjoint of `copyRow`: adds `src[t*stride]` into the image position that column
-    /// `start + t` of row `row` reads (padding positions are dropped).
-    func accumulateRow(_ row: Int, columns start: Int, count: Int, from src: UnsafePointer<Float>, stride: Int) {
-        let g = geometry
-        let kernelArea = g.kernelHeight * g.kernelWidth
-        let c = row / kernelArea
-        let kh = (row - c * kernelArea) / g.kernelWidth
-        let kw = row - c * kernelArea - kh * g.kernelWidth
-        let plane = image + c * g.height * g.width
-        let (low, high) = validColumns(kw: kw)
-        var pixel = start
-        let end = start + count
-        var input = src
-        var oh = pixel / g.outWidth
-        var ow = pixel - oh * g.outWidth
-        while pixel < end {
-            let run = Swift.min(end - pixel, g.outWidth - ow)
-            let ih = oh * g.stride - g.padding + kh
-            if ih >= 0 && ih < g.height {
-                let a = Swift.min(Swift.max(low, ow), ow + run)
-                let b = Swift.max(Swift.min(high, ow + run), a)
-                if b > a {
-                    let dst = plane + ih * g.width + a * g.stride - g.padding + kw
-                    let from = input + (a - ow) * stride
-                    if g.stride == 1 && stride == 1 {
-                        Elementwise.addInPlace(dst, from, count: b - a)
-                    } else {
-                        for t in 0..<(b - a) { dst[t &* g.stride] += from[t &* stride] }
-                    }
-                }
-            }
-            pixel += run
-            input += run * stride
-            oh += 1
-            ow = 0
         }
     }
 }
