@@ -19,23 +19,38 @@ enum SmallOutputConv {
         static var vectors: Int { get }
         static var columns: Int { get }
         static var weightVectors: Int { get }
+        /// The tile for the weight gradient's last kernel columns when `columns` does not divide
+        /// the kernel width (`Self`: compute whole tiles and drop the spare columns).
+        associatedtype Tail: Tile
     }
     // Register budget (16 AVX2 registers): accumulators + weights/gradients + reused inputs <= 15,
     // or the compiler spills an accumulator and the loop runs at half speed.
     enum Wide1: Tile {
+        typealias Tail = Wide1
         static var outputs: Int { 1 }; static var vectors: Int { 12 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Narrow1: Tile {
+        typealias Tail = Narrow1
         static var outputs: Int { 1 }; static var vectors: Int { 3 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Wide2: Tile {
+        typealias Tail = Wide2
         static var outputs: Int { 2 }; static var vectors: Int { 4 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
     enum Narrow2: Tile {
+        typealias Tail = Narrow2
         static var outputs: Int { 2 }; static var vectors: Int { 2 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
+    // Three outputs: 12 accumulators + 3 weights (forward) or 3 gradients (weight gradient) + 1
+    // input = 16; 32-pixel forward tiles, so 256-wide unpadded layers read x in place.
     enum Three: Tile {
-        static var outputs: Int { 3 }; static var vectors: Int { 3 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
+        typealias Tail = ThreeTail
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
+    }
+    /// The weight gradient's last (up to 3) kernel columns of `Three` (7 = 4 + 3).
+    enum ThreeTail: Tile {
+        typealias Tail = ThreeTail
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
     }
 
     /// The tile types by name, so kernels can switch to a concrete (specialised) type.
@@ -132,6 +147,10 @@ enum SmallOutputConv {
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
         bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
     ) {
+        if SingleOutputConv.applies(g) {
+            SingleOutputConv.forward(g, x: x, weight: weight, bias: bias, y: y)
+            return
+        }
         withTile(g) { tile in
             let layout = PaddedLayout(g, tile: tile.type, forwardOnly: true)
             let outputs = g.outChannels
@@ -250,13 +269,17 @@ enum SmallOutputConv {
     // MARK: Weight gradient
 
     /// Output rows per weight-gradient task (fixed, so sums do not depend on the thread count).
-    static let rowsPerTask = 8
+    static let rowsPerTask = 4
 
     /// `dW (+)= sum_n dy[n] * x[n]` (correlation) for `applies(g)`.
     static func backwardWeight(
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
+        if SingleOutputConv.applies(g) {
+            SingleOutputConv.backwardWeight(g, x: x, dy: dy, dWeight: dWeight, accumulate: accumulate)
+            return
+        }
         withTile(g) { tile in
             let layout = PaddedLayout(g, tile: tile.type)
             let outputs = g.outChannels
@@ -283,8 +306,14 @@ enum SmallOutputConv {
                     let first = (task - n * blocksPerSample) * rowsPerTask
                     let rows = first..<Swift.min(g.outHeight, first + rowsPerTask)
                     func run<T: Tile>(_ t: T.Type) {
-                        weightTask(t, g, layout, sample: n, rows: rows, x: padded.base, dy: gradients.base, dyWidth: dyWidth,
-                                   into: sums.base + task * g.weightCount)
+                        // Whole tiles of T, then the remaining kernel columns with T.Tail.
+                        let whole = T.Tail.self == T.self ? g.kernelWidth : g.kernelWidth / T.columns * T.columns
+                        weightTask(t, g, layout, sample: n, rows: rows, columns: 0..<whole, x: padded.base, dy: gradients.base,
+                                   dyWidth: dyWidth, into: sums.base + task * g.weightCount)
+                        if whole < g.kernelWidth {
+                            weightTask(T.Tail.self, g, layout, sample: n, rows: rows, columns: whole..<g.kernelWidth, x: padded.base,
+                                       dy: gradients.base, dyWidth: dyWidth, into: sums.base + task * g.weightCount)
+                        }
                     }
                     switch tile {
                     case .wide1: run(Wide1.self)
@@ -307,9 +336,10 @@ enum SmallOutputConv {
         }
     }
 
-    /// The contribution of output rows `rows` of sample `n` to every weight, written to `dw`.
+    /// The contribution of output rows `rows` of sample `n` to every weight of kernel columns
+    /// `columns`, written to `dw`.
     static func weightTask<T: Tile>(
-        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, sample n: Int, rows: Range<Int>,
+        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, sample n: Int, rows: Range<Int>, columns: Range<Int>,
         x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>, dyWidth: Int, into dw: UnsafeMutablePointer<Float>
     ) {
         let o = T.outputs, cols = T.columns, v = T.weightVectors
@@ -317,8 +347,8 @@ enum SmallOutputConv {
         let dyPlane = g.outHeight * dyWidth
         for c in 0..<g.channels {
             for kh in 0..<g.kernelHeight {
-                var kw0 = 0
-                while kw0 < g.kernelWidth {
+                var kw0 = columns.lowerBound
+                while kw0 < columns.upperBound {
                     // Accumulator i: output channel i / per, kernel column kw0 + (i / v) % cols, vector i % v.
                     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                     var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
