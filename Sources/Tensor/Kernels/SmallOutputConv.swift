@@ -41,16 +41,17 @@ enum SmallOutputConv {
         typealias Tail = Narrow2
         static var outputs: Int { 2 }; static var vectors: Int { 2 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
-    // Three outputs: 12 accumulators + 3 weights (forward) or 3 gradients (weight gradient) + 1
-    // input = 16; 32-pixel forward tiles, so 256-wide unpadded layers read x in place.
+    // Three outputs, forward: 12 accumulators + 3 weights + 1 input = 16 (no spills there);
+    // 32-pixel tiles, so 256-wide unpadded layers read x in place. Weight gradient: 3 columns
+    // (9 accumulators; 12 spill), the last KW % 3 columns one at a time over 4 vectors.
     enum Three: Tile {
         typealias Tail = ThreeTail
-        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 4 }; static var weightVectors: Int { 1 }
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
     }
-    /// The weight gradient's last (up to 3) kernel columns of `Three` (7 = 4 + 3).
+    /// The weight gradient's last kernel columns of `Three` (7 = 3 + 3 + 1): 3 x 4 accumulators.
     enum ThreeTail: Tile {
         typealias Tail = ThreeTail
-        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 1 }; static var weightVectors: Int { 4 }
     }
 
     /// The tile types by name, so kernels can switch to a concrete (specialised) type.
@@ -197,7 +198,7 @@ enum SmallOutputConv {
         let n = row / g.outHeight, oh = row - n * g.outHeight
         let sample = x + n * g.channels * layout.plane
         // Channels per block: the block's input rows (KH per channel) stay in L2.
-        let block = Swift.max(1, (96 * 1024) / (g.kernelHeight * layout.width * 4))
+        let block = Swift.max(1, (24 * 1024) / (g.kernelHeight * layout.width * 4))
         let partial = UnsafeMutableRawPointer(floats).bindMemory(to: SIMD8<Float>.self, capacity: o * layout.rowWidth / 8)
         do {
             // The bias is added once to the finished sums (as PyTorch does), not summed along.
@@ -345,6 +346,9 @@ enum SmallOutputConv {
         let o = T.outputs, cols = T.columns, v = T.weightVectors
         let per = cols * v  // accumulators per output channel
         let dyPlane = g.outHeight * dyWidth
+        // 1, but opaque to the optimiser: with constant offsets LLVM turns the overlapping input
+        // loads (columns kw0, kw0 + 1, ...) into shuffles of two loads, spilling accumulators.
+        let one = g.stride
         for c in 0..<g.channels {
             for kh in 0..<g.kernelHeight {
                 var kw0 = columns.lowerBound
@@ -362,7 +366,7 @@ enum SmallOutputConv {
                                 load8(d0 + (i / per) * dyPlane + ow + 8 * (i % v))
                             }
                             @inline(__always) func input(_ i: Int) -> SIMD8<Float> {
-                                load8(xrow + ow + (i / v) % cols + 8 * (i % v))
+                                load8(xrow + ow + ((i / v) % cols) * one + 8 * (i % v))
                             }
                             a0 = a0.addingProduct(gradient(0), input(0))
                             if 1 < o * per { a1 = a1.addingProduct(gradient(1), input(1)) }
