@@ -19,23 +19,39 @@ enum SmallOutputConv {
         static var vectors: Int { get }
         static var columns: Int { get }
         static var weightVectors: Int { get }
+        /// The tile for the weight gradient's last kernel columns when `columns` does not divide
+        /// the kernel width (`Self`: compute whole tiles and drop the spare columns).
+        associatedtype Tail: Tile
     }
     // Register budget (16 AVX2 registers): accumulators + weights/gradients + reused inputs <= 15,
     // or the compiler spills an accumulator and the loop runs at half speed.
     enum Wide1: Tile {
+        typealias Tail = Wide1
         static var outputs: Int { 1 }; static var vectors: Int { 12 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Narrow1: Tile {
+        typealias Tail = Narrow1
         static var outputs: Int { 1 }; static var vectors: Int { 3 }; static var columns: Int { 4 }; static var weightVectors: Int { 3 }
     }
     enum Wide2: Tile {
+        typealias Tail = Wide2
         static var outputs: Int { 2 }; static var vectors: Int { 4 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
     enum Narrow2: Tile {
+        typealias Tail = Narrow2
         static var outputs: Int { 2 }; static var vectors: Int { 2 }; static var columns: Int { 2 }; static var weightVectors: Int { 2 }
     }
+    // Three outputs, forward: 12 accumulators + 3 weights + 1 input = 16 (no spills there);
+    // 32-pixel tiles, so 256-wide unpadded layers read x in place. Weight gradient: 3 columns
+    // (9 accumulators; 12 spill), the last KW % 3 columns one at a time over 4 vectors.
     enum Three: Tile {
-        static var outputs: Int { 3 }; static var vectors: Int { 3 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
+        typealias Tail = ThreeTail
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 3 }; static var weightVectors: Int { 1 }
+    }
+    /// The weight gradient's last kernel columns of `Three` (7 = 3 + 3 + 1): 3 x 4 accumulators.
+    enum ThreeTail: Tile {
+        typealias Tail = ThreeTail
+        static var outputs: Int { 3 }; static var vectors: Int { 4 }; static var columns: Int { 1 }; static var weightVectors: Int { 4 }
     }
 
     /// The tile types by name, so kernels can switch to a concrete (specialised) type.
@@ -132,6 +148,10 @@ enum SmallOutputConv {
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
         bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
     ) {
+        if SingleOutputConv.applies(g) {
+            SingleOutputConv.forward(g, x: x, weight: weight, bias: bias, y: y)
+            return
+        }
         withTile(g) { tile in
             let layout = PaddedLayout(g, tile: tile.type, forwardOnly: true)
             let outputs = g.outChannels
@@ -177,8 +197,9 @@ enum SmallOutputConv {
         let tile = 8 * v
         let n = row / g.outHeight, oh = row - n * g.outHeight
         let sample = x + n * g.channels * layout.plane
-        // Channels per block: the block's input rows (KH per channel) stay in L2.
-        let block = Swift.max(1, (96 * 1024) / (g.kernelHeight * layout.width * 4))
+        // Channels per block: the block's input rows (KH per channel) stay in L1 while a row of
+        // tiles sweeps them (with 96 KB blocks, L2: 3-output forward at 50% instead of 70% of GEMM).
+        let block = Swift.max(1, (24 * 1024) / (g.kernelHeight * layout.width * 4))
         let partial = UnsafeMutableRawPointer(floats).bindMemory(to: SIMD8<Float>.self, capacity: o * layout.rowWidth / 8)
         do {
             // The bias is added once to the finished sums (as PyTorch does), not summed along.
@@ -250,13 +271,17 @@ enum SmallOutputConv {
     // MARK: Weight gradient
 
     /// Output rows per weight-gradient task (fixed, so sums do not depend on the thread count).
-    static let rowsPerTask = 8
+    static let rowsPerTask = 4
 
     /// `dW (+)= sum_n dy[n] * x[n]` (correlation) for `applies(g)`.
     static func backwardWeight(
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
+        if SingleOutputConv.applies(g) {
+            SingleOutputConv.backwardWeight(g, x: x, dy: dy, dWeight: dWeight, accumulate: accumulate)
+            return
+        }
         withTile(g) { tile in
             let layout = PaddedLayout(g, tile: tile.type)
             let outputs = g.outChannels
@@ -283,8 +308,14 @@ enum SmallOutputConv {
                     let first = (task - n * blocksPerSample) * rowsPerTask
                     let rows = first..<Swift.min(g.outHeight, first + rowsPerTask)
                     func run<T: Tile>(_ t: T.Type) {
-                        weightTask(t, g, layout, sample: n, rows: rows, x: padded.base, dy: gradients.base, dyWidth: dyWidth,
-                                   into: sums.base + task * g.weightCount)
+                        // Whole tiles of T, then the remaining kernel columns with T.Tail.
+                        let whole = T.Tail.self == T.self ? g.kernelWidth : g.kernelWidth / T.columns * T.columns
+                        weightTask(t, g, layout, sample: n, rows: rows, columns: 0..<whole, x: padded.base, dy: gradients.base,
+                                   dyWidth: dyWidth, into: sums.base + task * g.weightCount)
+                        if whole < g.kernelWidth {
+                            weightTask(T.Tail.self, g, layout, sample: n, rows: rows, columns: whole..<g.kernelWidth, x: padded.base,
+                                       dy: gradients.base, dyWidth: dyWidth, into: sums.base + task * g.weightCount)
+                        }
                     }
                     switch tile {
                     case .wide1: run(Wide1.self)
@@ -307,18 +338,22 @@ enum SmallOutputConv {
         }
     }
 
-    /// The contribution of output rows `rows` of sample `n` to every weight, written to `dw`.
+    /// The contribution of output rows `rows` of sample `n` to every weight of kernel columns
+    /// `columns`, written to `dw`.
     static func weightTask<T: Tile>(
-        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, sample n: Int, rows: Range<Int>,
+        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, sample n: Int, rows: Range<Int>, columns: Range<Int>,
         x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>, dyWidth: Int, into dw: UnsafeMutablePointer<Float>
     ) {
         let o = T.outputs, cols = T.columns, v = T.weightVectors
         let per = cols * v  // accumulators per output channel
         let dyPlane = g.outHeight * dyWidth
+        // 1, but opaque to the optimiser: with constant offsets LLVM turns the overlapping input
+        // loads (columns kw0, kw0 + 1, ...) into shuffles of two loads, spilling accumulators.
+        let one = g.stride
         for c in 0..<g.channels {
             for kh in 0..<g.kernelHeight {
-                var kw0 = 0
-                while kw0 < g.kernelWidth {
+                var kw0 = columns.lowerBound
+                while kw0 < columns.upperBound {
                     // Accumulator i: output channel i / per, kernel column kw0 + (i / v) % cols, vector i % v.
                     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                     var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
@@ -332,7 +367,7 @@ enum SmallOutputConv {
                                 load8(d0 + (i / per) * dyPlane + ow + 8 * (i % v))
                             }
                             @inline(__always) func input(_ i: Int) -> SIMD8<Float> {
-                                load8(xrow + ow + (i / v) % cols + 8 * (i % v))
+                                load8(xrow + ow + ((i / v) % cols) * one + 8 * (i % v))
                             }
                             a0 = a0.addingProduct(gradient(0), input(0))
                             if 1 < o * per { a1 = a1.addingProduct(gradient(1), input(1)) }
