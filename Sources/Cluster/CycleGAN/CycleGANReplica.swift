@@ -149,30 +149,32 @@ public final class CycleGANReplica: ReplicaModel {
     public var generatorGradientCount: Int { gradG.count }
 
     public func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
-        var written = 0
-        for (part, offset) in [(gradG, 0), (gradD, gradG.count)] {
-            let overlap = range.clamped(to: offset..<(offset + part.count))
-            guard !overlap.isEmpty else { continue }
-            part.withUnsafeBufferPointer { source in
-                let from = UnsafeBufferPointer(rebasing: source[(overlap.lowerBound - offset)..<(overlap.upperBound - offset)])
-                _ = UnsafeMutableBufferPointer(rebasing: destination[(overlap.lowerBound - range.lowerBound)...]).update(fromContentsOf: from)
+        for piece in pieces(of: range) {
+            self[keyPath: piece.buffer].withUnsafeBufferPointer { source in
+                _ = UnsafeMutableBufferPointer(rebasing: destination[piece.offset...])
+                    .update(fromContentsOf: UnsafeBufferPointer(rebasing: source[piece.floats]))
             }
-            written += overlap.count
         }
-        precondition(written == range.count, "gradient range \(range) outside the buffer of \(gradientCount) floats")
     }
 
     public func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>) {
-        func replace(_ part: inout [Float], offset: Int) {
-            let overlap = range.clamped(to: offset..<(offset + part.count))
-            guard !overlap.isEmpty else { return }
-            part.withUnsafeMutableBufferPointer { target in
-                let from = UnsafeBufferPointer(rebasing: source[(overlap.lowerBound - range.lowerBound)..<(overlap.upperBound - range.lowerBound)])
-                _ = UnsafeMutableBufferPointer(rebasing: target[(overlap.lowerBound - offset)...]).update(fromContentsOf: from)
+        for piece in pieces(of: range) {
+            self[keyPath: piece.buffer].withUnsafeMutableBufferPointer { target in
+                _ = UnsafeMutableBufferPointer(rebasing: target[piece.floats])
+                    .update(fromContentsOf: UnsafeBufferPointer(rebasing: source[piece.offset..<(piece.offset + piece.floats.count)]))
             }
         }
-        replace(&gradG, offset: 0)
-        replace(&gradD, offset: gradG.count)
+    }
+
+    /// Where floats `range` of `[G ‖ D]` live: per gradient array, its floats `floats`, which
+    /// sit at `offset` within `range`.
+    private func pieces(of range: Range<Int>) -> [(buffer: ReferenceWritableKeyPath<CycleGANReplica, [Float]>, floats: Range<Int>, offset: Int)] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= gradientCount, "gradient range \(range) outside the buffer of \(gradientCount) floats")
+        return [(\CycleGANReplica.gradG, 0), (\CycleGANReplica.gradD, gradG.count)].compactMap { buffer, start in
+            let overlap = range.clamped(to: start..<(start + self[keyPath: buffer].count))
+            guard !overlap.isEmpty else { return nil }
+            return (buffer, (overlap.lowerBound - start)..<(overlap.upperBound - start), overlap.lowerBound - range.lowerBound)
+        }
     }
 
     public func applyUpdate(learningRate: Double) throws {

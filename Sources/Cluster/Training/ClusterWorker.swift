@@ -269,7 +269,7 @@ public final class ClusterWorker {
                          inbox: EventQueue<Result<Message, TransportError>>, aborted: LockedBox<[Int: String]>,
                          ring: RingEndpoint) throws -> SessionEnd? {
         // Dropped by the coordinator, or the coordinator is gone: either way this attempt is over.
-        let isAborted = { aborted.get()[plan.ringGeneration] != nil || connection.closed }
+        let isAborted: @Sendable () -> Bool = { aborted.get()[plan.ringGeneration] != nil || connection.closed }
         let log = log
         /// Leaves an attempt that `isAborted` ended, saying so when the coordinator dropped it.
         func abandon() -> SessionEnd? {
@@ -317,9 +317,8 @@ public final class ClusterWorker {
         }
         if !generatorPart.isEmpty {
             model.copyGradients(generatorPart, into: staging[generatorPart])
-            let cancelled: @Sendable () -> Bool = { aborted.get()[plan.ringGeneration] != nil || connection.closed }
             early = BackgroundReduce { [staging] () throws(TransportError) -> Double in
-                try Self.reduce(staging[generatorPart], plan: plan, ring: ring, cancelled: cancelled)
+                try Self.reduce(staging[generatorPart], plan: plan, ring: ring, cancelled: isAborted)
             }
         }
         try connection.send(.fakes(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: fakes, seconds: generatorSeconds)))
@@ -363,8 +362,8 @@ public final class ClusterWorker {
         // for both parts; copying the gradients in and out and checksumming the sum count as compute.
         let reduceResult = Result { () throws(TransportError) -> (crc: UInt32, seconds: Double) in
             var seconds = try early?.wait().get() ?? 0
-            model.copyGradients(discriminatorPart, into: staging[discriminatorPart])
             if !discriminatorPart.isEmpty {
+                model.copyGradients(discriminatorPart, into: staging[discriminatorPart])
                 seconds += try Self.reduce(staging[discriminatorPart], plan: plan, ring: ring, cancelled: isAborted)
             }
             model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
