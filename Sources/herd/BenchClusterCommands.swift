@@ -64,8 +64,9 @@ enum BenchClusterCommands {
             `worker` executables (found next to `herd`) over loopback for --steps steps, first with
             --workers workers, then with one, and prints samples/s of each (steady state: the steps after
             the first, which also pays for file transfers, decodes and ring links) and the all-reduce time per step
-            (the ring's own: the shortest member's, who waited for nobody) next to its bound,
-            2(N-1)/N x gradient size / link rate, and how long the others waited for the slowest backward.
+            (the ring's own: from the barrier every member reaches once it has computed its share, to the
+            end) next to its bound, 2(N-1)/N x gradient size / link rate, and how long members waited at the
+            barrier for the slowest one.
 
             With --lan SCRIPT (`../shared/tools/home-lan.sh`, after `home-lan.sh up N+1`; needs root) every
             process runs on its own simulated host: the coordinator in lan0 (10.77.0.1), worker i in lan(i+1),
@@ -81,6 +82,7 @@ enum BenchClusterCommands {
             .value("steps", "N", help: "Steps per run.", default: "6"),
             .value("lan", "SCRIPT", help: "Run each process in a home-lan.sh namespace (see above).", default: "loopback"),
             .value("link-mbit", "N", help: "Link rate for the all-reduce bound, Mbit/s.", default: "1000"),
+            .value("keep", "DIR", help: "Keep the scratch directory here: config, status logs (status-N.jsonl) and every process's output (coordinator-N.log, worker-N-I.log)."),
         ],
         examples: ["herd bench cluster --workers 2 --threads 1 --size 64 --steps 6",
                    "sudo ../shared/tools/home-lan.sh up 3 && herd bench cluster --lan ../shared/tools/home-lan.sh --blocks 6 --ngf 64 --size 128 --steps 3"])) { args in
@@ -94,8 +96,12 @@ enum BenchClusterCommands {
         if let lan, !FileManager.default.isExecutableFile(atPath: lan) {
             throw BenchmarkError("--lan \(lan): not an executable script (expected ../shared/tools/home-lan.sh)")
         }
-        let directory = NSTemporaryDirectory() + "herd-bench-cluster-\(UInt32.random(in: 0...UInt32.max))"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let keep = args.string("keep")
+        let directory = keep ?? (NSTemporaryDirectory() + "herd-bench-cluster-\(UInt32.random(in: 0...UInt32.max))")
+        if let keep, FileManager.default.fileExists(atPath: keep) {
+            throw BenchmarkError("--keep \(keep): already exists; name a new directory")
+        }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
         try SyntheticDataset.write(to: directory + "/data", size: size, count: batch * steps, seed: 1)
         var config = RunConfig()
         config.name = "bench"
@@ -119,7 +125,7 @@ enum BenchClusterCommands {
             try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: configPath))
             let log = directory + "/status-\(n).jsonl"
             /// Starts `name` on host `host` (0: the coordinator's), in its namespace with --lan.
-            func spawn(_ name: String, host: Int, _ arguments: [String]) throws -> Process {
+            func spawn(_ name: String, host: Int, output: String, _ arguments: [String]) throws -> Process {
                 let p = Process()
                 let binary = bin.appendingPathComponent(name)
                 if let lan {
@@ -129,13 +135,19 @@ enum BenchClusterCommands {
                     p.executableURL = binary
                     p.arguments = arguments
                 }
-                p.standardOutput = FileHandle.nullDevice
+                if keep != nil, FileManager.default.createFile(atPath: directory + "/" + output, contents: nil),
+                   let file = FileHandle(forWritingAtPath: directory + "/" + output) {
+                    p.standardOutput = file
+                    p.standardError = file
+                } else {
+                    p.standardOutput = FileHandle.nullDevice
+                }
                 try p.run()
                 return p
             }
-            let coordinator = try spawn("coordinator", host: 0, ["--config", configPath, "--log-json", log])
+            let coordinator = try spawn("coordinator", host: 0, output: "coordinator-\(n).log", ["--config", configPath, "--log-json", log])
             let ws = try (0..<n).map { i in
-                try spawn("worker", host: i + 1, ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
+                try spawn("worker", host: i + 1, output: "worker-\(n)-\(i).log", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
             }
             coordinator.waitUntilExit()
             ws.forEach { $0.waitUntilExit() }
@@ -159,7 +171,7 @@ enum BenchClusterCommands {
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         let many = try measure(workers)
-        print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting for the slowest backward",
+        print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
                      workers, many.rate, many.reduce, linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, many.reduce), many.wait))
         let one = try measure(1)
         print(String(format: "  1 worker:  %.3f samples/s", one.rate))

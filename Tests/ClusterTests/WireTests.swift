@@ -25,7 +25,7 @@ func sampleMessages() -> [Message] {
                            slots: [SlotTicket(slot: 2, epoch: 1, sampleIndex: 10, blobs: [digest, digest], plan: [1, 0, 255])])),
         .fakes(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 0, values: [1, 2]), SlotPayload(slot: 1, values: [])], seconds: 0.25)),
         .pooled(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 1, values: [3])], seconds: 0)),
-        .reduced(Reduced(step: 3, generation: 2, gradientCRC: 99, losses: [0.1, 0.2], computeSeconds: 1.5, reduceSeconds: 0.5)),
+        .reduced(Reduced(step: 3, generation: 2, gradientCRC: 99, losses: [0.1, 0.2], computeSeconds: 1.5, reduceSeconds: 0.5, reduceWaitSeconds: 0.25)),
         .stepFailed(StepFailed(step: 3, generation: 2, reason: "ring link to worker 2 closed")),
         .commit(3),
         .abort(Abort(step: 3, generation: 2, reason: "worker 2 died")),

@@ -112,10 +112,7 @@ public enum AllReduceBenchmark {
             buffer.withUnsafeMutableBufferPointer { b in initial.withUnsafeBufferPointer { _ = b.update(fromContentsOf: $0) } }
             // Barrier (a one-float all-reduce): every replica starts the timed one together, so a
             // replica's time is the all-reduce's, not its wait for the others to refill their buffers.
-            var token: [Float] = [0]
-            _ = try token.withUnsafeMutableBufferPointer { (b) throws -> RingAllReduce.Stats in
-                try links.allReduce(b, step: 2 * iteration + 1, timeout: 30, chunkFloats: chunkFloats)
-            }
+            _ = try links.barrier(step: 2 * iteration + 1, timeout: 30)
             let stats = try buffer.withUnsafeMutableBufferPointer { (b) throws -> RingAllReduce.Stats in
                 try links.allReduce(b, step: 2 * iteration + 2, timeout: 30, chunkFloats: chunkFloats)
             }

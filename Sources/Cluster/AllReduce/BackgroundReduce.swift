@@ -7,12 +7,12 @@ import Foundation
 /// early, close the ring links (`RingEndpoint.closeLinks()`), which makes it fail at once.
 final class BackgroundReduce: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let outcome = LockedBox<Result<Double, TransportError>?>(nil)
+    private let outcome = LockedBox<Result<RingTime, TransportError>?>(nil)
 
-    /// Starts `work` (which returns its seconds of ring time) on a new thread.
-    init(_ work: @escaping @Sendable () throws(TransportError) -> Double) {
+    /// Starts `work` (which returns its ring time) on a new thread.
+    init(_ work: @escaping @Sendable () throws(TransportError) -> RingTime) {
         Thread.detachNewThread { [done, outcome] in
-            let result = Result { () throws(TransportError) -> Double in try work() }
+            let result = Result { () throws(TransportError) -> RingTime in try work() }
             outcome.set(result)
             done.signal()
         }
@@ -21,8 +21,8 @@ final class BackgroundReduce: Sendable {
     /// True once the reduce has ended (successfully or not).
     var finished: Bool { outcome.get() != nil }
 
-    /// Blocks until the reduce ends; its ring seconds or its error. Safe to call again.
-    func wait() -> Result<Double, TransportError> {
+    /// Blocks until the reduce ends; its ring time or its error. Safe to call again.
+    func wait() -> Result<RingTime, TransportError> {
         if let result = outcome.get() { return result }
         done.wait()
         done.signal()   // later calls return at once

@@ -147,6 +147,21 @@ public struct RingLinks: Sendable {
     public let previous: Connection?
     var broken: Bool { (next?.closed ?? false) || (previous?.closed ?? false) }
 
+    /// Returns once every member has called `barrier` for `step` (a one-float all-reduce):
+    /// what follows starts on every member together, so its time is the ring's own, not a
+    /// wait for the slowest member's compute. Returns the seconds waited.
+    ///
+    /// `timeout` bounds the wait for the slowest member; an abort (`RingEndpoint.closeLinks()`)
+    /// or a peer's death ends it earlier.
+    public func barrier(step: Int, timeout: Double) throws(TransportError) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var flag: Float = 0
+        _ = try withUnsafeMutablePointer(to: &flag) { (p) throws(TransportError) -> RingAllReduce.Stats in
+            try allReduce(UnsafeMutableBufferPointer(start: p, count: 1), step: step, timeout: timeout)
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
     /// All-reduces `buffer` (sum) over this ring; see `RingAllReduce.run`.
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, step: Int, timeout: Double,
                           chunkFloats: Int = RingAllReduce.defaultChunkFloats) throws(TransportError) -> RingAllReduce.Stats {

@@ -394,7 +394,7 @@ public final class ClusterCoordinator {
         sessionSamples += f.tickets.count
         var losses = [Double](repeating: 0, count: model.lossNames.count)
         for r in f.reduced.values { for i in losses.indices { losses[i] += Double(r.losses[i]) } }
-        var maxReduce = 0.0, minReduce = Double.infinity
+        var reduceSeconds = 0.0, waitSeconds = 0.0
         for id in f.ring {
             guard var m = members[id], let r = f.reduced[id] else { continue }
             let slots = f.slotsOf[id]?.count ?? 0
@@ -402,10 +402,10 @@ public final class ClusterCoordinator {
                 let perSlot = r.computeSeconds / Double(slots)
                 m.secondsPerSlot = m.secondsPerSlot.map { 0.5 * $0 + 0.5 * perSlot } ?? perSlot
             }
-            m.lastStepSeconds = r.computeSeconds + r.reduceSeconds
-            m.lastReduceSeconds = r.reduceSeconds
-            maxReduce = max(maxReduce, r.reduceSeconds)
-            minReduce = min(minReduce, r.reduceSeconds)
+            m.lastStepSeconds = r.computeSeconds + r.reduceSeconds + r.reduceWaitSeconds
+            m.lastReduceSeconds = r.reduceSeconds + r.reduceWaitSeconds
+            reduceSeconds = max(reduceSeconds, r.reduceSeconds)
+            waitSeconds = max(waitSeconds, r.reduceWaitSeconds)
             let now = Date()
             let dt = max(1e-3, now.timeIntervalSince(m.bytesMark.time))
             m.rates = (Double(m.connection.bytesSent - m.bytesMark.sent) / dt / 1e6, Double(m.connection.bytesReceived - m.bytesMark.received) / dt / 1e6)
@@ -430,8 +430,8 @@ public final class ClusterCoordinator {
             s.losses = losses
             s.lossHistory.append(ClusterStatus.LossPoint(step: f.step, values: losses))
             if s.lossHistory.count > 2000 { s.lossHistory.removeFirst(s.lossHistory.count - 2000) }
-            s.allReduceSeconds = minReduce.isFinite ? minReduce : 0
-            s.allReduceWaitSeconds = minReduce.isFinite ? maxReduce - minReduce : 0
+            s.allReduceSeconds = reduceSeconds
+            s.allReduceWaitSeconds = waitSeconds
         }
         refreshWorkerTable()
         // One line per step at most once a second (tiny steps would flood the terminal).

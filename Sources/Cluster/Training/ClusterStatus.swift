@@ -51,12 +51,12 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
     /// Recent events (joins, departures, dropped steps, checkpoints), oldest first (bounded).
     public var events: [Event] = []
     public var lastCheckpoint: String = ""
-    /// Seconds of the last step's all-reduce once every member had joined it: the shortest of the
-    /// members' reduce times (the member that finished its backward last waits for nobody), so the
-    /// figure is the ring's own, comparable with 2(N-1)/N x gradient bytes / link rate.
+    /// Seconds the last step's all-reduce moved gradients, from the ring barrier (every member
+    /// had finished computing) to the end, the slowest member's: the ring's own time,
+    /// comparable with 2(N-1)/N x gradient bytes / link rate.
     public var allReduceSeconds: Double = 0
-    /// How long the first member to finish its backward waited for the last one in the last step
-    /// (the longest minus the shortest reduce time): load imbalance, not network.
+    /// How long a member waited at the ring barrier for the slowest one to finish computing in
+    /// the last step (the longest such wait): load imbalance, not network.
     public var allReduceWaitSeconds: Double = 0
 
     public init() {}

@@ -317,7 +317,7 @@ public final class ClusterWorker {
         }
         if !generatorPart.isEmpty {
             model.copyGradients(generatorPart, into: staging[generatorPart])
-            early = BackgroundReduce { [staging] () throws(TransportError) -> Double in
+            early = BackgroundReduce { [staging] () throws(TransportError) -> RingTime in
                 try Self.reduce(staging[generatorPart], plan: plan, ring: ring, cancelled: isAborted)
             }
         }
@@ -360,18 +360,24 @@ public final class ClusterWorker {
         // All-reduce the rest ([G ‖ D]'s D part), after the generator part has finished.
         // The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather)
         // for both parts; copying the gradients in and out and checksumming the sum count as compute.
-        let reduceResult = Result { () throws(TransportError) -> (crc: UInt32, seconds: Double) in
-            var seconds = try early?.wait().get() ?? 0
+        let reduceResult = Result { () throws(TransportError) -> (crc: UInt32, time: RingTime) in
+            let generatorTime = try early?.wait().get() ?? RingTime()
+            var discriminatorTime = RingTime()
             if !discriminatorPart.isEmpty {
                 model.copyGradients(discriminatorPart, into: staging[discriminatorPart])
-                seconds += try Self.reduce(staging[discriminatorPart], plan: plan, ring: ring, cancelled: isAborted)
+                discriminatorTime = try Self.reduce(staging[discriminatorPart], plan: plan, ring: ring, cancelled: isAborted)
             }
             model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
-            return (CRC32.checksum(UnsafeRawBufferPointer(staging.buffer)), seconds)
+            log(String(format: "step %d: computed %.2f s (generators %.2f s); all-reduce %.3f s (generators %.3f s, during the discriminators; then %.3f s), waited %.3f s at the ring barrier",
+                       plan.step, computeSeconds, generatorSeconds, generatorTime.transfer + discriminatorTime.transfer,
+                       generatorTime.transfer, discriminatorTime.transfer, generatorTime.wait + discriminatorTime.wait))
+            var time = generatorTime
+            time += discriminatorTime
+            return (CRC32.checksum(UnsafeRawBufferPointer(staging.buffer)), time)
         }
-        let crc: UInt32, reduceSeconds: Double
+        let crc: UInt32, reduceTime: RingTime
         switch reduceResult {
-        case .success(let sum): (crc, reduceSeconds) = sum
+        case .success(let sum): (crc, reduceTime) = sum
         case .failure(let error):
             if isAborted() { return abandon() }
             log("step \(plan.step): all-reduce failed: \(error); telling the coordinator")
@@ -379,7 +385,8 @@ public final class ClusterWorker {
             return nil
         }
         try connection.send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration, gradientCRC: crc,
-                                             losses: losses.map { Float($0) }, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds)))
+                                             losses: losses.map { Float($0) }, computeSeconds: computeSeconds,
+                                             reduceSeconds: reduceTime.transfer, reduceWaitSeconds: reduceTime.wait)))
         // Apply only when the coordinator commits.
         while true {
             guard let next = inbox.pop(timeout: 0.2) else {
@@ -409,15 +416,23 @@ public final class ClusterWorker {
         }
     }
 
-    /// Sums `buffer` across the ring of `plan` in place; returns the seconds it took, the
-    /// links included (the reported all-reduce time).
+    /// Sums `buffer` across the ring of `plan` in place, after a barrier: the transfer time
+    /// is the ring's own (comparable with the link bound), the wait is for the slowest member.
+    ///
+    /// The barrier may wait as long as a slow machine computes (`barrierTimeout`); an abort
+    /// or a dead peer ends it at once (the links close), so no long timeout is ever sat out.
     private static func reduce(_ buffer: UnsafeMutableBufferPointer<Float>, plan: StepPlan, ring: RingEndpoint,
-                               cancelled: () -> Bool) throws(TransportError) -> Double {
+                               cancelled: () -> Bool) throws(TransportError) -> RingTime {
         let start = Date()
         let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: cancelled)
+        _ = try links.barrier(step: plan.step, timeout: barrierTimeout)
+        let ready = Date()
         _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
-        return Date().timeIntervalSince(start)
+        return RingTime(transfer: Date().timeIntervalSince(ready), wait: ready.timeIntervalSince(start))
     }
+
+    /// Longest wait at the ring barrier for a member still computing its share.
+    static let barrierTimeout: Double = 1800
 
     /// The all-reduce buffer for `count` floats, reused while the model keeps its size.
     private func stagingBuffer(count: Int) -> GradientStaging {

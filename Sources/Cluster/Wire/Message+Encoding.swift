@@ -41,7 +41,7 @@ extension Message {
             w.write(r.step); w.write(r.generation); w.write(r.seconds); w.write(UInt32(r.payloads.count))
             for p in r.payloads { w.write(p.slot); w.writeFloats(p.values) }
         case .reduced(let r):
-            w.write(r.step); w.write(r.generation); w.write(r.gradientCRC); w.writeFloats(r.losses); w.write(r.computeSeconds); w.write(r.reduceSeconds)
+            w.write(r.step); w.write(r.generation); w.write(r.gradientCRC); w.writeFloats(r.losses); w.write(r.computeSeconds); w.write(r.reduceSeconds); w.write(r.reduceWaitSeconds)
         case .stepFailed(let f): w.write(f.step); w.write(f.generation); w.write(f.reason)
         case .commit(let step): w.write(step)
         case .abort(let a): w.write(a.step); w.write(a.generation); w.write(a.reason)
@@ -156,7 +156,7 @@ extension Message {
         case .reduced:
             self = .reduced(Reduced(step: try r.int("reduced.step", in: count), generation: try r.int("reduced.generation", in: count), gradientCRC: try r.u32("reduced.gradientCRC"),
                                     losses: try r.floats("reduced.losses"), computeSeconds: try r.double("reduced.computeSeconds"),
-                                    reduceSeconds: try r.double("reduced.reduceSeconds")))
+                                    reduceSeconds: try r.double("reduced.reduceSeconds"), reduceWaitSeconds: try r.double("reduced.reduceWaitSeconds")))
         case .stepFailed:
             self = .stepFailed(StepFailed(step: try r.int("stepFailed.step", in: count), generation: try r.int("stepFailed.generation", in: count), reason: try r.string("stepFailed.reason", maxBytes: 4096)))
         case .commit: self = .commit(try r.int("commit.step", in: count))

@@ -288,10 +288,14 @@ public struct Reduced: Sendable, Equatable {
     /// This worker's share of each loss term (already divided by the global batch).
     public var losses: [Float]
     public var computeSeconds: Double
+    /// Seconds the ring moved gradients (every member had joined): comparable with the link bound.
     public var reduceSeconds: Double
-    public init(step: Int, generation: Int, gradientCRC: UInt32, losses: [Float], computeSeconds: Double, reduceSeconds: Double) {
+    /// Seconds this worker waited at the ring's barrier for the slowest member to finish computing.
+    public var reduceWaitSeconds: Double
+    public init(step: Int, generation: Int, gradientCRC: UInt32, losses: [Float], computeSeconds: Double, reduceSeconds: Double,
+                reduceWaitSeconds: Double = 0) {
         self.step = step; self.generation = generation; self.gradientCRC = gradientCRC; self.losses = losses
-        self.computeSeconds = computeSeconds; self.reduceSeconds = reduceSeconds
+        self.computeSeconds = computeSeconds; self.reduceSeconds = reduceSeconds; self.reduceWaitSeconds = reduceWaitSeconds
     }
 }
 
