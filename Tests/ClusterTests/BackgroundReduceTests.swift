@@ -5,19 +5,20 @@ import Testing
 @Suite struct BackgroundReduceTests {
     @Test func waitReturnsTheWorksResultAfterItEndsAndAgainOnLaterCalls() {
         let release = DispatchSemaphore(value: 0)
-        let reduce = BackgroundReduce { () throws(TransportError) -> Double in
+        let reduce = BackgroundReduce { () throws(TransportError) -> RingTime in
             release.wait()
-            return 1.5
+            return RingTime(transfer: 1.5, wait: 0.25)
         }
         #expect(!reduce.finished)
         release.signal()
-        #expect((try? reduce.wait().get()) == 1.5)
+        #expect((try? reduce.wait().get())?.transfer == 1.5)
         #expect(reduce.finished)
-        #expect((try? reduce.wait().get()) == 1.5)
+        let again = try? reduce.wait().get()
+        #expect(again?.transfer == 1.5 && again?.wait == 0.25)
     }
 
     @Test func aFailedReduceReportsItsError() {
-        let reduce = BackgroundReduce { () throws(TransportError) -> Double in
+        let reduce = BackgroundReduce { () throws(TransportError) -> RingTime in
             throw .closed(peer: "worker 2")
         }
         switch reduce.wait() {
