@@ -66,7 +66,8 @@ enum BenchClusterCommands {
             the first, which also pays for file transfers, decodes and ring links) and the all-reduce time per step
             (the ring's own: from the barrier every member reaches once it has computed its share, to the
             end) next to its bound, 2(N-1)/N x gradient size / link rate, and how long members waited at the
-            barrier for the slowest one.
+            barrier for the slowest one. The all-reduce is the mean over the steps after the first, then
+            its minimum, median and maximum and how many steps kept within 10% of the bound.
 
             With --lan SCRIPT (`../shared/tools/home-lan.sh`, after `home-lan.sh up N+1`; needs root) every
             process runs on its own simulated host: the coordinator in lan0 (10.77.0.1), worker i in lan(i+1),
@@ -116,7 +117,7 @@ enum BenchClusterCommands {
         config.dashboard.listen = ""
         try "bench-cluster-token-0123456789\n".write(toFile: config.cluster.tokenFile, atomically: true, encoding: .utf8)
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        func measure(_ n: Int) throws -> (rate: Double, reduce: Double, wait: Double) {
+        func measure(_ n: Int) throws -> (rate: Double, reduce: [Double], wait: Double) {
             var c = config
             c.cluster.minWorkers = n
             let port = 21000 + Int.random(in: 0..<20000)
@@ -163,7 +164,7 @@ enum BenchClusterCommands {
             if let first = statuses.first(where: { $0.step >= 1 }), last.step > first.step, last.trainingSeconds > first.trainingSeconds {
                 rate = Double((last.step - first.step) * batch) / (last.trainingSeconds - first.trainingSeconds)
             }
-            return (rate, mean(later.map(\.allReduceSeconds)), mean(later.map(\.allReduceWaitSeconds)))
+            return (rate, later.map(\.allReduceSeconds), mean(later.map(\.allReduceWaitSeconds)))
         }
         let model = try CycleGANModel(architecture: config.model, seed: 0)
         let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))
@@ -171,8 +172,17 @@ enum BenchClusterCommands {
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         let many = try measure(workers)
+        let reduceMean = many.reduce.reduce(0, +) / Double(max(1, many.reduce.count))
         print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
-                     workers, many.rate, many.reduce, linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, many.reduce), many.wait))
+                     workers, many.rate, reduceMean, linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, reduceMean), many.wait))
+        // The mean hides how uneven the steps are: show the spread and how many steps kept to the bound.
+        let sorted = many.reduce.sorted()
+        if let low = sorted.first, let high = sorted.last, workers > 1 {
+            let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            let close = sorted.filter { $0 <= 1.1 * bound }.count
+            print(String(format: "    all-reduce per step: min %.3f s, median %.3f s, max %.3f s; %d of %d reported steps within 10%% of the bound",
+                         low, median, high, close, sorted.count))
+        }
         let one = try measure(1)
         print(String(format: "  1 worker:  %.3f samples/s", one.rate))
         print(String(format: "  speed-up: %.2fx", many.rate / max(1e-9, one.rate)))
