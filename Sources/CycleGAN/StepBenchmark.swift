@@ -15,11 +15,7 @@ public struct StepBenchmark: Sendable {
         public let parameterCount: Int
 
         public var minimum: Double { stepSeconds.min() ?? warmupSeconds }
-        public var median: Double {
-            let sorted = stepSeconds.sorted()
-            guard !sorted.isEmpty else { return warmupSeconds }
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
+        public var median: Double { stepSeconds.median ?? warmupSeconds }
         /// FLOPs per second at the median step time, in units of 1e9.
         public var gigaflopsPerSecond: Double { flopsPerStep / median / 1e9 }
     }

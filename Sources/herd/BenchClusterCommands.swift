@@ -4,6 +4,7 @@ import Console
 import CycleGAN
 import Datasets
 import Foundation
+import Tensor
 
 /// `herd bench allreduce` (and later `herd bench cluster`).
 enum BenchClusterCommands {
@@ -117,6 +118,7 @@ enum BenchClusterCommands {
         config.dashboard.listen = ""
         try "bench-cluster-token-0123456789\n".write(toFile: config.cluster.tokenFile, atomically: true, encoding: .utf8)
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
         func measure(_ n: Int) throws -> (rate: Double, reduce: [Double], wait: Double) {
             var c = config
             c.cluster.minWorkers = n
@@ -157,7 +159,6 @@ enum BenchClusterCommands {
             guard let last = statuses.last else { throw BenchmarkError("the run with \(n) worker(s) reported no step") }
             // Skip the first step (warm-up, state transfer) for the all-reduce figures.
             let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
-            func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
             // Steady-state throughput: the steps after the first (which also pays for the first
             // file transfers, decodes and ring links), as `herd bench step` skips its warm-up step.
             var rate = last.samplesPerSecond
@@ -172,16 +173,14 @@ enum BenchClusterCommands {
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         let many = try measure(workers)
-        let reduceMean = many.reduce.reduce(0, +) / Double(max(1, many.reduce.count))
+        let reduceMean = mean(many.reduce)
         print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
                      workers, many.rate, reduceMean, linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, reduceMean), many.wait))
         // The mean hides how uneven the steps are: show the spread and how many steps kept to the bound.
-        let sorted = many.reduce.sorted()
-        if let low = sorted.first, let high = sorted.last, workers > 1 {
-            let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-            let close = sorted.filter { $0 <= 1.1 * bound }.count
+        if let low = many.reduce.min(), let high = many.reduce.max(), let median = many.reduce.median, workers > 1 {
+            let close = many.reduce.filter { $0 <= 1.1 * bound }.count
             print(String(format: "    all-reduce per step: min %.3f s, median %.3f s, max %.3f s; %d of %d reported steps within 10%% of the bound",
-                         low, median, high, close, sorted.count))
+                         low, median, high, close, many.reduce.count))
         }
         let one = try measure(1)
         print(String(format: "  1 worker:  %.3f samples/s", one.rate))
