@@ -4,7 +4,8 @@ import Testing
 
 /// Runs the shared PyTorch fixtures through `ParityRun` and compares with the
 /// tolerances of `compare_parity.py`.
-@Suite struct ParityTests {
+@Suite(.enabled(if: TestSupport.sharedDirectory() != nil, "../shared is missing: parity fixtures unavailable"))
+struct ParityTests {
     static let fixtures = ["tiny-b1", "tiny-b2"]
 
     private func fixturePath(_ name: String) throws -> String {
