@@ -122,7 +122,7 @@ enum BenchClusterCommands {
         func measure(_ n: Int) throws -> (rate: Double, reduce: [Double], wait: Double) {
             var c = config
             c.cluster.minWorkers = n
-            let port = 21000 + Int.random(in: 0..<20000)
+            let port = HostPort.randomFixedPort()
             c.cluster.listen = (lan == nil ? "127.0.0.1" : "10.77.0.1") + ":\(port)"
             let configPath = directory + "/cluster-\(n).json"
             try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: configPath))

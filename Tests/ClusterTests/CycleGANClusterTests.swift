@@ -190,7 +190,7 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
         let tiny = try TinyCycleGAN()
         tiny.config.training.nEpochs = 4; tiny.config.training.nEpochsDecay = 2   // 12 steps
         tiny.config.checkpoint.everySteps = 1
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = HostPort.randomFixedPort()
         tiny.config.cluster.listen = "127.0.0.1:\(port)"
         tiny.config.cluster.tokenFile = tiny.root + "/herd.token"
         tiny.config.cluster.minWorkers = 2

@@ -63,7 +63,7 @@ extension String {
         tiny.config.training.nEpochs = 4; tiny.config.training.nEpochsDecay = 2   // 12 steps of 2 per epoch (the tolerance's range)
         tiny.config.validation.everyEpochs = 100   // only after the last epoch: the coordinator waits on no worker mid-run
         tiny.config.checkpoint.everySteps = 0
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = HostPort.randomFixedPort()
         tiny.config.cluster.listen = "127.0.0.1:\(port)"
         tiny.config.cluster.tokenFile = tiny.root + "/herd.token"
         tiny.config.cluster.minWorkers = 3

@@ -7,6 +7,13 @@ extension HostPort {
     }
 }
 
+extension HostPort {
+    /// A random port for a process started with a fixed listen address (benchmarks, tests),
+    /// below Linux's default ephemeral range (32768-60999): a port in that range can be taken
+    /// by any outgoing connection's local end, even while its listener restarts.
+    public static func randomFixedPort() -> Int { Int.random(in: 20000..<32000) }
+}
+
 extension String {
     /// The string without leading and trailing spaces, tabs, CRs and LFs.
     var trimmedWhitespace: String {
