@@ -43,12 +43,18 @@ enum SingleOutputConv {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
-    /// Copies `count` floats (vectors, then single floats).
+    /// Copies `count` floats as vectors; a ragged end is one more vector ending at `count`
+    /// (overlapping the previous one), not single floats: the copy is a third of D out's
+    /// forward pass otherwise.
     @inline(__always)
     static func copy(_ src: UnsafeMutablePointer<Float>, count: Int, to dst: UnsafeMutablePointer<Float>) {
+        guard count >= 8 else {
+            for j in 0..<count { dst[j] = src[j] }
+            return
+        }
         var j = 0
         while j + 8 <= count { store8(load8(src + j), dst + j); j += 8 }
-        while j < count { dst[j] = src[j]; j += 1 }
+        if j < count { store8(load8(src + count - 8), dst + count - 8) }
     }
 
     /// Columns of a padded row the kernels read: `lanes - 1 + kernel - 1` and below.

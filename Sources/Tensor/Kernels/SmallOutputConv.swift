@@ -217,11 +217,13 @@ enum SmallOutputConv {
                     var a6 = 6 < o * v ? partial[slot(6)] : .zero, a7 = 7 < o * v ? partial[slot(7)] : .zero
                     var a8 = 8 < o * v ? partial[slot(8)] : .zero, a9 = 9 < o * v ? partial[slot(9)] : .zero
                     var a10 = 10 < o * v ? partial[slot(10)] : .zero, a11 = 11 < o * v ? partial[slot(11)] : .zero
+                    // The kernel width as a constant where it is CycleGAN's 7 (the loop unrolls).
+                    @inline(__always) func sweep(_ kernelWidth: Int) {
                     for c in c0..<c1 {
                         for kh in 0..<g.kernelHeight {
                             let src = sample + (c * layout.height + oh + kh) * layout.width + ow0
-                            let weights = wt + (c * g.kernelHeight + kh) * g.kernelWidth * o
-                            for kw in 0..<g.kernelWidth {
+                            let weights = wt + (c * g.kernelHeight + kh) * kernelWidth * o
+                            for kw in 0..<kernelWidth {
                                 let p = src + kw
                                 let w = weights + kw * o
                                 let w0 = SIMD8<Float>(repeating: w[0])
@@ -242,6 +244,8 @@ enum SmallOutputConv {
                             }
                         }
                     }
+                    }
+                    if g.kernelWidth == 7 { sweep(7) } else { sweep(g.kernelWidth) }
                     partial[slot(0)] = a0
                     if 1 < o * v { partial[slot(1)] = a1 }
                     if 2 < o * v { partial[slot(2)] = a2 }
