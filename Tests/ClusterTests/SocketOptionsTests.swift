@@ -26,4 +26,18 @@ import Glibc
             #expect(size > 0 && size < SocketOptions.bufferBytes)
         }
     }
+
+    @Test func bothEndsOfALinkUseALossBasedCongestionControlNotBBR() throws {
+        let listener = try Listener(on: HostPort(host: "127.0.0.1", port: 0))
+        defer { listener.close() }
+        let client = try Connection.connect(to: HostPort(host: "127.0.0.1", port: listener.address.port), timeout: 5)
+        defer { client.close() }
+        let server = try #require(listener.accept(timeout: 5))
+        defer { server.close() }
+        // Linux lets every process pick reno, so one of the two is always granted here.
+        for end in [client, server] {
+            let name = SocketOptions.congestionControl(of: end.fd)
+            #expect(SocketOptions.congestionControl.contains(name), "\(end.peer) uses \"\(name)\"")
+        }
+    }
 }

@@ -26,7 +26,34 @@ enum SocketOptions {
         if receiveCeiling.map({ $0 >= Int(bufferBytes) }) ?? true {
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
+        useLossBasedCongestionControl(fd)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// Congestion control asked for each socket, in order of preference (the first the kernel
+    /// grants is used; an unprivileged process may only pick those in
+    /// `net.ipv4.tcp_allowed_congestion_control`, which always includes reno).
+    static let congestionControl = ["cubic", "reno"]
+
+    /// Moves the socket off BBR (the default on some distributions and VMs). Cluster traffic is
+    /// bursts (an all-reduce of tens of MB) after seconds of idle compute, and BBR enters its
+    /// PROBE_RTT mode (4 packets in flight for at least 200 ms) whenever its minimum RTT sample
+    /// is 10 s old: on a home LAN that held the first megabytes of an all-reduce back by 130-190 ms
+    /// in a third of the steps. Loss-based algorithms have no such mode. Best effort: a kernel
+    /// that refuses both keeps its default.
+    static func useLossBasedCongestionControl(_ fd: Int32) {
+        for name in congestionControl {
+            let ok = name.withCString { setsockopt(fd, Int32(IPPROTO_TCP), TCP_CONGESTION, $0, socklen_t(strlen($0))) == 0 }
+            if ok { return }
+        }
+    }
+
+    /// The socket's congestion control algorithm (empty when the kernel does not say).
+    static func congestionControl(of fd: Int32) -> String {
+        var name = [CChar](repeating: 0, count: 32)
+        var length = socklen_t(name.count)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_CONGESTION, &name, &length) == 0 else { return "" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The integer in a one-line /proc file, nil when it cannot be read.
