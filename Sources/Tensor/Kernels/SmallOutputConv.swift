@@ -103,15 +103,17 @@ enum SmallOutputConv {
         /// Row width of the (zero-extended) forward output and dy.
         let rowWidth: Int
         /// True when x itself has this layout (no padding, rows exactly as wide as the tiles
-        /// read), so the forward pass needs no copy.
+        /// read), so the pass needs no copy.
         let isInput: Bool
-        init(_ g: ConvGeometry, tile: any Tile.Type, forwardOnly: Bool = false) {
+        /// `exactColumns`: the pass reads no kernel column past the kernel (the forward pass, or a
+        /// weight gradient whose tiles cover the kernel width exactly), so x may serve in place.
+        init(_ g: ConvGeometry, tile: any Tile.Type, exactColumns: Bool) {
             // A multiple of both tile widths.
             var a = tile.vectors, b = tile.weightVectors
             while b != 0 { (a, b) = (b, a % b) }
             let step = 8 * tile.vectors * tile.weightVectors / a
             rowWidth = (g.outWidth + step - 1) / step * step
-            if forwardOnly && g.padding == 0 && rowWidth == g.outWidth {
+            if exactColumns && g.padding == 0 && rowWidth == g.outWidth {
                 // Tiles read columns up to rowWidth + KW - 2 = W - 1: x as it is.
                 height = g.height
                 width = g.width
@@ -153,7 +155,7 @@ enum SmallOutputConv {
             return
         }
         withTile(g) { tile in
-            let layout = PaddedLayout(g, tile: tile.type, forwardOnly: true)
+            let layout = PaddedLayout(g, tile: tile.type, exactColumns: true)
             let outputs = g.outChannels
             let rowSums = outputs * layout.rowWidth
             let inputCount = layout.isInput ? 0 : aligned(g.batch * g.channels * layout.plane)
@@ -287,15 +289,19 @@ enum SmallOutputConv {
             return
         }
         withTile(g) { tile in
-            let layout = PaddedLayout(g, tile: tile.type)
+            // Three's tail tile takes the last columns one at a time; other tiles round the
+            // kernel width up to whole tiles (reading spare columns) unless they divide it.
+            let exact = tile == .three || g.kernelWidth % tile.type.columns == 0
+            // (c7s1-3 reads its 262x262 reflection-padded input in place: no 17.8 MB copy.)
+            let layout = PaddedLayout(g, tile: tile.type, exactColumns: exact)
             let outputs = g.outChannels
             let dyWidth = layout.rowWidth
             let dyPlane = g.outHeight * dyWidth
             let blocksPerSample = (g.outHeight + rowsPerTask - 1) / rowsPerTask
             let tasks = g.batch * blocksPerSample
-            let inputCount = aligned(g.batch * g.channels * layout.plane)
+            let inputCount = layout.isInput ? 0 : aligned(g.batch * g.channels * layout.plane)
             ScratchPool.with(count: inputCount + g.batch * outputs * dyPlane + tasks * g.weightCount + 8) { scratch in
-                pad(g, x: x, layout: layout, into: scratch)
+                if !layout.isInput { pad(g, x: x, layout: layout, into: scratch) }
                 // dy with rows zero-extended to the tile width, so tails contribute nothing.
                 let dyp = scratch + inputCount
                 for plane in 0..<(g.batch * outputs) {
@@ -306,7 +312,7 @@ enum SmallOutputConv {
                     }
                 }
                 let partials = dyp + g.batch * outputs * dyPlane
-                let padded = SharedPointer(scratch), gradients = SharedPointer(dyp), sums = SharedPointer(partials)
+                let padded = SharedPointer(layout.isInput ? x : scratch), gradients = SharedPointer(dyp), sums = SharedPointer(partials)
                 ThreadPool.shared.parallelFor(tasks) { task in
                     let n = task / blocksPerSample
                     let first = (task - n * blocksPerSample) * rowsPerTask
