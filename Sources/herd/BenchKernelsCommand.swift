@@ -13,8 +13,11 @@ enum BenchKernelsCommand {
             Prints GFLOP/s of a 1024^3 float32 GEMM, then for each convolution of a res-9 CycleGAN generator and
             its PatchGAN discriminator at 256x256 (batch 1) the time and GFLOP/s of the forward pass, the input
             gradient and the weight gradient, and finally one whole generator forward+backward. Each kernel is
-            timed as the best of --repeats runs. On a machine shared with other work, --cpu-time reports process
-            CPU time divided by the thread count instead of wall time.
+            timed as the best of --repeats runs. The GEMM is timed again just before and after every layer: the
+            GEMM column is the better of those two, and the layer's worst pass is given as a percentage of it
+            (on a shared machine the speed drifts during a run; the first line is the best GEMM of the run).
+            On a machine shared with other work, --cpu-time reports process CPU time divided by the thread count
+            instead of wall time.
             """,
         options: [
             .value("threads", "N", help: "Kernel threads.", default: "all cores"),
