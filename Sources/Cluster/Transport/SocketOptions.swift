@@ -53,7 +53,12 @@ enum SocketOptions {
         var name = [CChar](repeating: 0, count: 32)
         var length = socklen_t(name.count)
         guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_CONGESTION, &name, &length) == 0 else { return "" }
-        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return string(name)
+    }
+
+    /// The text of a NUL-terminated C character buffer.
+    static func string(_ chars: [CChar]) -> String {
+        String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The integer in a one-line /proc file, nil when it cannot be read.
@@ -85,8 +90,8 @@ enum SocketOptions {
             }
         }
         guard rc == 0 else { return HostPort(host: "?", port: 0) }
-        let h = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let p = Int(String(decoding: serv.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
+        let h = string(host)
+        let p = Int(string(serv)) ?? 0
         // IPv4-mapped IPv6 addresses read better as plain IPv4.
         return HostPort(host: h.hasPrefix("::ffff:") ? String(h.dropFirst(7)) : h, port: p)
     }

@@ -73,13 +73,16 @@ public enum KernelBenchmark {
         // GEMM timed a minute earlier mixes the drift into the kernel's efficiency.
         let gemm = GEMMProbe(size: 1024, repeats: repeats, clock: clock)
         var rows: [String] = []
-        var bestGEMM = gemm.rate()
+        // One timing between two layers serves as "after" for the first and "before" for the next.
+        var before = gemm.rate()
+        var bestGEMM = before
         for layer in cycleGANLayers where layers == nil || (layers ?? []).contains(where: { layer.name.contains($0) }) {
             let flops = 2 * Double(layer.geometry.multiplyAdds)
-            let before = gemm.rate()
             let times = timeLayer(layer, repeats: repeats, clock: clock)
-            let localGEMM = Swift.max(before, gemm.rate())
-            bestGEMM = Swift.max(bestGEMM, localGEMM)
+            let after = gemm.rate()
+            let localGEMM = Swift.max(before, after)
+            before = after
+            bestGEMM = Swift.max(bestGEMM, after)
             let rates = times.map { flops / $0 / 1e9 }
             let worst = (rates.min() ?? 0) / localGEMM * 100
             var line = pad(layer.name, 28) + pad(format(flops / 1e9, 2), 7, right: true)

@@ -221,31 +221,31 @@ enum SmallOutputConv {
                     var a10 = 10 < o * v ? partial[slot(10)] : .zero, a11 = 11 < o * v ? partial[slot(11)] : .zero
                     // The kernel width as a constant where it is CycleGAN's 7 (the loop unrolls).
                     @inline(__always) func sweep(_ kernelWidth: Int) {
-                    for c in c0..<c1 {
-                        for kh in 0..<g.kernelHeight {
-                            let src = sample + (c * layout.height + oh + kh) * layout.width + ow0
-                            let weights = wt + (c * g.kernelHeight + kh) * kernelWidth * o
-                            for kw in 0..<kernelWidth {
-                                let p = src + kw
-                                let w = weights + kw * o
-                                let w0 = SIMD8<Float>(repeating: w[0])
-                                let w1 = o > 1 ? SIMD8<Float>(repeating: w[1]) : w0
-                                let w2 = o > 2 ? SIMD8<Float>(repeating: w[2]) : w0
-                                a0 = a0.addingProduct(w0, load8(p))
-                                if 1 < o * v { a1 = a1.addingProduct(select(1, v, w0, w1, w2), load8(p + 8 * (1 % v))) }
-                                if 2 < o * v { a2 = a2.addingProduct(select(2, v, w0, w1, w2), load8(p + 8 * (2 % v))) }
-                                if 3 < o * v { a3 = a3.addingProduct(select(3, v, w0, w1, w2), load8(p + 8 * (3 % v))) }
-                                if 4 < o * v { a4 = a4.addingProduct(select(4, v, w0, w1, w2), load8(p + 8 * (4 % v))) }
-                                if 5 < o * v { a5 = a5.addingProduct(select(5, v, w0, w1, w2), load8(p + 8 * (5 % v))) }
-                                if 6 < o * v { a6 = a6.addingProduct(select(6, v, w0, w1, w2), load8(p + 8 * (6 % v))) }
-                                if 7 < o * v { a7 = a7.addingProduct(select(7, v, w0, w1, w2), load8(p + 8 * (7 % v))) }
-                                if 8 < o * v { a8 = a8.addingProduct(select(8, v, w0, w1, w2), load8(p + 8 * (8 % v))) }
-                                if 9 < o * v { a9 = a9.addingProduct(select(9, v, w0, w1, w2), load8(p + 8 * (9 % v))) }
-                                if 10 < o * v { a10 = a10.addingProduct(select(10, v, w0, w1, w2), load8(p + 8 * (10 % v))) }
-                                if 11 < o * v { a11 = a11.addingProduct(select(11, v, w0, w1, w2), load8(p + 8 * (11 % v))) }
+                        for c in c0..<c1 {
+                            for kh in 0..<g.kernelHeight {
+                                let src = sample + (c * layout.height + oh + kh) * layout.width + ow0
+                                let weights = wt + (c * g.kernelHeight + kh) * kernelWidth * o
+                                for kw in 0..<kernelWidth {
+                                    let p = src + kw
+                                    let w = weights + kw * o
+                                    let w0 = SIMD8<Float>(repeating: w[0])
+                                    let w1 = o > 1 ? SIMD8<Float>(repeating: w[1]) : w0
+                                    let w2 = o > 2 ? SIMD8<Float>(repeating: w[2]) : w0
+                                    a0 = a0.addingProduct(w0, load8(p))
+                                    if 1 < o * v { a1 = a1.addingProduct(select(1, v, w0, w1, w2), load8(p + 8 * (1 % v))) }
+                                    if 2 < o * v { a2 = a2.addingProduct(select(2, v, w0, w1, w2), load8(p + 8 * (2 % v))) }
+                                    if 3 < o * v { a3 = a3.addingProduct(select(3, v, w0, w1, w2), load8(p + 8 * (3 % v))) }
+                                    if 4 < o * v { a4 = a4.addingProduct(select(4, v, w0, w1, w2), load8(p + 8 * (4 % v))) }
+                                    if 5 < o * v { a5 = a5.addingProduct(select(5, v, w0, w1, w2), load8(p + 8 * (5 % v))) }
+                                    if 6 < o * v { a6 = a6.addingProduct(select(6, v, w0, w1, w2), load8(p + 8 * (6 % v))) }
+                                    if 7 < o * v { a7 = a7.addingProduct(select(7, v, w0, w1, w2), load8(p + 8 * (7 % v))) }
+                                    if 8 < o * v { a8 = a8.addingProduct(select(8, v, w0, w1, w2), load8(p + 8 * (8 % v))) }
+                                    if 9 < o * v { a9 = a9.addingProduct(select(9, v, w0, w1, w2), load8(p + 8 * (9 % v))) }
+                                    if 10 < o * v { a10 = a10.addingProduct(select(10, v, w0, w1, w2), load8(p + 8 * (10 % v))) }
+                                    if 11 < o * v { a11 = a11.addingProduct(select(11, v, w0, w1, w2), load8(p + 8 * (11 % v))) }
+                                }
                             }
                         }
-                    }
                     }
                     if g.kernelWidth == 7 { sweep(7) } else { sweep(g.kernelWidth) }
                     partial[slot(0)] = a0
