@@ -32,12 +32,9 @@ public struct CycleGANOptimizers: Sendable {
         guard gradients.count == group.count, adam.m.count == group.count else {
             throw .invalidSetting("the \(group.name) optimizer has \(adam.m.count) moments and \(gradients.count) gradients for \(group.count) parameters")
         }
-        var values = group.flatValues()
-        values.withUnsafeMutableBufferPointer { parameters in
-            gradients.withUnsafeBufferPointer { grads in
-                adam.update(parameters: parameters, gradients: grads, lr: Float(lr))
-            }
+        // In place, tensor by tensor: no flat copy of the weights to make and write back.
+        gradients.withUnsafeBufferPointer { grads in
+            adam.update(tensors: group.parameters.map(\.tensor), gradients: grads, lr: Float(lr))
         }
-        group.load(flat: values)
     }
 }

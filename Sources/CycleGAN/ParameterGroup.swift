@@ -49,8 +49,8 @@ public struct ParameterGroup: Sendable {
     /// Number of scalars in the group.
     public var count: Int { layout.count }
 
-    /// A zero buffer the size of the group (for gradients).
-    public func zeroBuffer() -> [Float] { [Float](repeating: 0, count: count) }
+    /// A zero buffer the size of the group (for gradients), zeroed on all kernel threads.
+    public func zeroBuffer() -> [Float] { FlatBuffer.zeros(count: count) }
 
     /// All parameter values concatenated in layout order.
     public func flatValues() -> [Float] {
@@ -88,8 +88,7 @@ public struct ParameterGroup: Sendable {
             for (slot, parameter) in zip(layout.slots, parameters) {
                 guard let grad = parameter.tensor.grad else { continue }
                 grad.withUnsafeBufferPointer { g in
-                    let target = UnsafeMutableBufferPointer(rebasing: out[slot.offset ..< slot.offset + slot.count])
-                    for i in 0..<min(target.count, g.count) { target[i] += g[i] }
+                    FlatBuffer.add(g, into: UnsafeMutableBufferPointer(rebasing: out[slot.offset ..< slot.offset + slot.count]))
                 }
                 parameter.tensor.zeroGrad()
             }

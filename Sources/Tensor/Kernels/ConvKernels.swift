@@ -29,8 +29,16 @@ enum ConvKernels {
             StridedConv.forward(g, x: x, weight: weight, bias: bias, y: y)
             return
         }
+        forwardGEMM(g, x: x, weights: DenseMatrix(base: weight, rowStride: g.patch, columnStride: 1), bias: bias, y: y)
+    }
+
+    /// The stride-1 forward as one GEMM per sample over the implicit im2col of x: `y[n] (O x P) =
+    /// weights (O x K) · col(x[n]) (K x P)` (+ bias), for any source of the weight matrix.
+    static func forwardGEMM<W: MatrixSource>(
+        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weights w: W,
+        bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
+    ) {
         let xs = SharedPointer(x), ys = SharedPointer(y)
-        let w = DenseMatrix(base: weight, rowStride: g.patch, columnStride: 1)
         // The bias is each output row's start value inside the GEMM (no separate pass over y).
         let start: GEMM.Start = bias.map { .rows(SharedPointer($0)) } ?? .zero
         GEMM.multiplyBatched(
@@ -49,17 +57,9 @@ enum ConvKernels {
     ) {
         if let flipped = flippedGeometry(g) {
             // dx[c, i, j] = sum_{o, a, b} dy[o, i + a - p', j + b - p'] * w[o, c, K-1-a, K-1-b], p' = K-1-p.
-            ScratchPool.with(count: g.weightCount) { flippedWeight in
-                let area = g.kernelHeight * g.kernelWidth
-                for o in 0..<g.outChannels {
-                    for c in 0..<g.channels {
-                        let from = weight + (o * g.channels + c) * area
-                        let to = flippedWeight + (c * g.outChannels + o) * area
-                        for t in 0..<area { to[t] = from[area - 1 - t] }
-                    }
-                }
-                forward(flipped, x: dy, weight: flippedWeight, bias: nil, y: dx)
-            }
+            // The GEMM reads the weight flipped while packing it (no flipped copy is made).
+            forwardGEMM(flipped, x: dy, weights: FlippedKernelMatrix(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth),
+                        bias: nil, y: dx)
             return
         }
         if StridedConv.phasesForInputGrad(g) {

@@ -28,6 +28,21 @@ public struct Adam: Sendable {
     /// Applies one update in place. Uses the first `min(parameters.count, gradients.count, m.count)`
     /// elements (they are equal in correct use).
     public mutating func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, lr: Float) {
+        guard let p = parameters.baseAddress else { step += 1; return }
+        update(segments: [(p, parameters.count)], gradients: gradients, lr: lr)
+    }
+
+    /// Applies one update in place to parameters held in separate tensors: in order, their elements
+    /// are the flat buffer that `gradients`, `m` and `v` index (a model's parameter group), so no
+    /// flat copy of the weights is made and written back. Same results, bit for bit, as
+    /// `update(parameters:gradients:lr:)` on that flat buffer; elements past
+    /// `min(gradients.count, m.count)` are left alone.
+    public mutating func update(tensors: [Tensor], gradients: UnsafeBufferPointer<Float>, lr: Float) {
+        update(segments: tensors.map { ($0.storage.pointer, $0.count) }, gradients: gradients, lr: lr)
+    }
+
+    /// The update over consecutive stretches of the flat buffer held at separate addresses.
+    private mutating func update(segments: [(UnsafeMutablePointer<Float>, Int)], gradients: UnsafeBufferPointer<Float>, lr: Float) {
         step += 1
         let decimalBeta1 = Self.writtenValue(beta1), decimalBeta2 = Self.writtenValue(beta2)
         var power1 = 1.0, power2 = 1.0
@@ -39,17 +54,29 @@ public struct Adam: Sendable {
         let correction2 = Float((1 - power2).squareRoot())
         let b1 = beta1, b2 = beta2, epsilon = eps
         let oneMinusB1 = Float(1 - decimalBeta1), oneMinusB2 = Float(1 - decimalBeta2)
-        let count = Swift.min(parameters.count, gradients.count, m.count, v.count)
-        guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
+        let count = Swift.min(gradients.count, m.count, v.count)
+        guard let g = gradients.baseAddress else { return }
+        // Work pieces of at most `grain` elements: (parameter address, flat offset, length).
+        var pieces: [(SharedPointer, Int, Int)] = []
+        var offset = 0
+        for (pointer, length) in segments where offset < count {
+            let usable = Swift.min(length, count - offset)
+            for start in stride(from: 0, to: usable, by: Elementwise.grain) {
+                pieces.append((SharedPointer(pointer + start), offset + start, Swift.min(Elementwise.grain, usable - start)))
+            }
+            offset += length
+        }
+        let work = pieces
         m.withUnsafeMutableBufferPointer { mBuffer in
             v.withUnsafeMutableBufferPointer { vBuffer in
                 guard let mp = mBuffer.baseAddress, let vp = vBuffer.baseAddress else { return }
-                let ps = SharedPointer(p), gs = SharedPointer(UnsafeMutablePointer(mutating: g))
+                let gs = SharedPointer(UnsafeMutablePointer(mutating: g))
                 let ms = SharedPointer(mp), vs = SharedPointer(vp)
-                // Every element is independent, so chunking over threads changes no bit.
-                Elementwise.forChunks(count) { range in
-                    let p = ps.base, g = gs.base, mp = ms.base, vp = vs.base
-                    for i in range {
+                // Every element is independent, so splitting the work changes no bit.
+                ThreadPool.shared.parallelFor(work.count) { index in
+                    let (piece, first, length) = work[index]
+                    let p = piece.base, g = gs.base + first, mp = ms.base + first, vp = vs.base + first
+                    for i in 0..<length {
                         let grad = g[i]
                         let mi = b1 * mp[i] + oneMinusB1 * grad
                         let vi = b2 * vp[i] + oneMinusB2 * grad * grad
