@@ -40,4 +40,28 @@ import Testing
         }
         #expect(run() == run())
     }
+
+    @Test func updatingSeparateTensorsInPlaceMatchesTheFlatUpdateBitForBit() throws {
+        // Sizes straddle the parallel grain (32768), so pieces of one tensor run on different threads.
+        let sizes = [3, 70_000, 1, 40_000, 16]
+        let total = sizes.reduce(0, +)
+        var flat = randomValues(total, seed: 81)
+        var tensors: [Tensor] = []
+        var offset = 0
+        for size in sizes {
+            tensors.append(try Tensor.parameter(shape: TensorShape([size]), scalars: Array(flat[offset ..< offset + size])))
+            offset += size
+        }
+        var flatAdam = Adam(parameterCount: total), tensorAdam = Adam(parameterCount: total)
+        for step in 0..<3 {
+            let g = randomValues(total, seed: 90 + UInt64(step))
+            g.withUnsafeBufferPointer { grads in
+                flat.withUnsafeMutableBufferPointer { flatAdam.update(parameters: $0, gradients: grads, lr: 2e-4) }
+                tensorAdam.update(tensors: tensors, gradients: grads, lr: 2e-4)
+            }
+        }
+        #expect(tensors.flatMap(\.scalars) == flat)
+        #expect(tensorAdam.m == flatAdam.m && tensorAdam.v == flatAdam.v && tensorAdam.step == 3)
+        #expect(flat != randomValues(total, seed: 81), "the parameters moved")
+    }
 }

@@ -58,7 +58,7 @@ enum ConvKernels {
         if let flipped = flippedGeometry(g) {
             // dx[c, i, j] = sum_{o, a, b} dy[o, i + a - p', j + b - p'] * w[o, c, K-1-a, K-1-b], p' = K-1-p.
             // The GEMM reads the weight flipped while packing it (no flipped copy is made).
-            forwardGEMM(flipped, x: dy, weights: FlippedKernelMatrix(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth),
+            forwardGEMM(flipped, x: dy, weights: KernelTapsMatrix.flipped(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth),
                         bias: nil, y: dx)
             return
         }

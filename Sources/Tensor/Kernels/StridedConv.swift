@@ -9,18 +9,13 @@
 /// - Input grad: the output phase `(a, b)` of dx (`dx[c, q*s + a, r*s + b]`) only receives the
 ///   taps with `kh ≡ a + p`, `kw ≡ b + p (mod s)`, and is a stride-1 correlation of dy with them:
 ///   `dx_ab[c, q, r] = sum_{o, kh, kw} w[o, c, kh, kw] * dy[o, q + (a + p - kh)/s, r + (b + p - kw)/s]`.
-///   One GEMM per phase (`C x (O * taps)` times a shifted im2col of dy) into a phase buffer,
+///   One GEMM per phase (`C x (O * taps)`, read from the weight through `KernelTapsMatrix`, times
+///   a shifted im2col of dy) into a phase buffer,
 ///   then the phases are interleaved into dx.
 ///
 /// Like the plain GEMM path, the sums never split over threads: results do not depend on the
 /// thread count.
 enum StridedConv {
-    /// Input channels per task when a weight `[O, C, KH, KW]` is rearranged channel-major: the
-    /// block's kernels of one o are a contiguous read. Reading one channel's kernels for every o
-    /// strides by `C * KH * KW` floats, which for C = 256 and 3x3 maps all reads to 4 of L1's
-    /// 64 sets (conflict misses on almost every read).
-    static let channelBlock = 8
-
     /// The rows and columns of one stride-phase plane of a `height x width` image.
     static func phasePlane(_ g: ConvGeometry) -> (height: Int, width: Int) {
         ((g.height + g.stride - 1) / g.stride, (g.width + g.stride - 1) / g.stride)
@@ -158,70 +153,46 @@ enum StridedConv {
         let pool = ThreadPool.shared
         let rows = (0..<s).map { PhaseAxis(phase: $0, stride: s, padding: g.padding, kernel: g.kernelHeight, size: g.height) }
         let columns = (0..<s).map { PhaseAxis(phase: $0, stride: s, padding: g.padding, kernel: g.kernelWidth, size: g.width) }
-        // Per phase (a, b): where its sub-weight and its dx values live in the scratch buffers.
-        var weightOffsets: [Int] = [], valueOffsets: [Int] = []
-        var weightTotal = 0, valueTotal = 0
+        // Per phase (a, b): where its dx values live in the scratch buffer.
+        var valueOffsets: [Int] = []
+        var valueTotal = 0
         for a in 0..<s {
             for b in 0..<s {
-                weightOffsets.append(weightTotal)
                 valueOffsets.append(valueTotal)
-                weightTotal += g.channels * g.outChannels * rows[a].taps * columns[b].taps
                 valueTotal += g.channels * rows[a].count * columns[b].count
             }
         }
-        ScratchPool.with(count: Swift.max(weightTotal, 1)) { subWeights in
-            // Sub-weight of phase (a, b): [C, O * taps], element (c, (o, t, u)) = w[o, c, kh(t), kw(u)].
-            // A gather of 0.3-2.4 MB of weights, in parallel blocks of input channels: for each o, a
-            // block's kernels are one contiguous read (see `channelBlock`).
-            let ws = SharedPointer(weight), subs = SharedPointer(subWeights), offsets = weightOffsets
-            let block = channelBlock, area = g.kernelHeight * g.kernelWidth
-            pool.parallelFor((g.channels + block - 1) / block) { index in
-                let channels = (index * block)..<Swift.min(g.channels, (index + 1) * block)
-                for o in 0..<g.outChannels {
-                    for c in channels {
-                        let kernel = ws.base + (o * g.channels + c) * area
-                        for a in 0..<s {
-                            for b in 0..<s {
-                                let (ta, tb) = (rows[a].taps, columns[b].taps)
-                                let dst = subs.base + offsets[a * s + b] + (c * g.outChannels + o) * ta * tb
-                                for t in 0..<ta {
-                                    let kh = rows[a].first + t * s
-                                    for u in 0..<tb {
-                                        dst[t * tb + u] = kernel[kh * g.kernelWidth + columns[b].first + u * s]
-                                    }
-                                }
-                            }
+        ScratchPool.with(count: Swift.max(valueTotal, 1)) { values in
+            for n in 0..<g.batch {
+                let image = dy + n * g.outputSize
+                for a in 0..<s {
+                    for b in 0..<s {
+                        let (ra, cb) = (rows[a], columns[b])
+                        let out = values + valueOffsets[a * s + b]
+                        let pixels = ra.count * cb.count
+                        guard pixels > 0 else { continue }
+                        let k = g.outChannels * ra.taps * cb.taps
+                        if k == 0 {
+                            out.update(repeating: 0, count: g.channels * pixels)
+                            continue
                         }
+                        // Phase (a, b)'s weight: [C, O * taps], element (c, (o, t, u)) = w[o, c, kh(t), kw(u)].
+                        var taps: [Int] = []
+                        for t in 0..<ra.taps {
+                            for u in 0..<cb.taps { taps.append((ra.first + t * s) * g.kernelWidth + cb.first + u * s) }
+                        }
+                        let source = ShiftedIm2ColMatrix(
+                            image: image, channelStride: g.outHeight * g.outWidth, height: g.outHeight, width: g.outWidth,
+                            outHeight: ra.count, outWidth: cb.count,
+                            offsetH: [Int](repeating: 0, count: ra.taps), shiftH: ra.shifts,
+                            offsetW: [Int](repeating: 0, count: cb.taps), shiftW: cb.shifts)
+                        GEMM.multiply(
+                            m: g.channels, n: pixels, k: k,
+                            a: KernelTapsMatrix(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth, taps: taps),
+                            b: source, c: out, ldc: pixels, accumulate: false, pool: pool)
                     }
                 }
-            }
-            ScratchPool.with(count: Swift.max(valueTotal, 1)) { values in
-                for n in 0..<g.batch {
-                    let image = dy + n * g.outputSize
-                    for a in 0..<s {
-                        for b in 0..<s {
-                            let (ra, cb) = (rows[a], columns[b])
-                            let out = values + valueOffsets[a * s + b]
-                            let pixels = ra.count * cb.count
-                            guard pixels > 0 else { continue }
-                            let k = g.outChannels * ra.taps * cb.taps
-                            if k == 0 {
-                                out.update(repeating: 0, count: g.channels * pixels)
-                                continue
-                            }
-                            let source = ShiftedIm2ColMatrix(
-                                image: image, channelStride: g.outHeight * g.outWidth, height: g.outHeight, width: g.outWidth,
-                                outHeight: ra.count, outWidth: cb.count,
-                                offsetH: [Int](repeating: 0, count: ra.taps), shiftH: ra.shifts,
-                                offsetW: [Int](repeating: 0, count: cb.taps), shiftW: cb.shifts)
-                            GEMM.multiply(
-                                m: g.channels, n: pixels, k: k,
-                                a: DenseMatrix(base: subWeights + weightOffsets[a * s + b], rowStride: k, columnStride: 1),
-                                b: source, c: out, ldc: pixels, accumulate: false, pool: pool)
-                        }
-                    }
-                    interleave(g, rows: rows, columns: columns, offsets: valueOffsets, values: values, into: dx + n * g.inputSize, pool: pool)
-                }
+                interleave(g, rows: rows, columns: columns, offsets: valueOffsets, values: values, into: dx + n * g.inputSize, pool: pool)
             }
         }
     }
