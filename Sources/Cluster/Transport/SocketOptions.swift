@@ -33,7 +33,7 @@ enum SocketOptions {
     /// Congestion control asked for each socket, in order of preference (the first the kernel
     /// grants is used; an unprivileged process may only pick those in
     /// `net.ipv4.tcp_allowed_congestion_control`, which always includes reno).
-    static let congestionControl = ["cubic", "reno"]
+    static let preferredCongestionControl = ["cubic", "reno"]
 
     /// Moves the socket off BBR (the default on some distributions and VMs). Cluster traffic is
     /// bursts (an all-reduce of tens of MB) after seconds of idle compute, and BBR enters its
@@ -42,7 +42,7 @@ enum SocketOptions {
     /// in a third of the steps. Loss-based algorithms have no such mode. Best effort: a kernel
     /// that refuses both keeps its default.
     static func useLossBasedCongestionControl(_ fd: Int32) {
-        for name in congestionControl {
+        for name in preferredCongestionControl {
             let ok = name.withCString { setsockopt(fd, Int32(IPPROTO_TCP), TCP_CONGESTION, $0, socklen_t(strlen($0))) == 0 }
             if ok { return }
         }

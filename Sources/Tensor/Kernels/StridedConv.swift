@@ -153,13 +153,18 @@ enum StridedConv {
         let pool = ThreadPool.shared
         let rows = (0..<s).map { PhaseAxis(phase: $0, stride: s, padding: g.padding, kernel: g.kernelHeight, size: g.height) }
         let columns = (0..<s).map { PhaseAxis(phase: $0, stride: s, padding: g.padding, kernel: g.kernelWidth, size: g.width) }
-        // Per phase (a, b): where its dx values live in the scratch buffer.
-        var valueOffsets: [Int] = []
+        // Per phase (a, b): where its dx values live in the scratch buffer, and the kernel taps
+        // that reach it as offsets inside one kernel (its weight: [C, O * taps], element
+        // (c, (o, t, u)) = w[o, c, kh(t), kw(u)]).
+        var valueOffsets: [Int] = [], phaseTaps: [[Int]] = []
         var valueTotal = 0
         for a in 0..<s {
             for b in 0..<s {
                 valueOffsets.append(valueTotal)
                 valueTotal += g.channels * rows[a].count * columns[b].count
+                phaseTaps.append((0..<rows[a].taps).flatMap { t in
+                    (0..<columns[b].taps).map { u in (rows[a].first + t * s) * g.kernelWidth + columns[b].first + u * s }
+                })
             }
         }
         ScratchPool.with(count: Swift.max(valueTotal, 1)) { values in
@@ -176,11 +181,6 @@ enum StridedConv {
                             out.update(repeating: 0, count: g.channels * pixels)
                             continue
                         }
-                        // Phase (a, b)'s weight: [C, O * taps], element (c, (o, t, u)) = w[o, c, kh(t), kw(u)].
-                        var taps: [Int] = []
-                        for t in 0..<ra.taps {
-                            for u in 0..<cb.taps { taps.append((ra.first + t * s) * g.kernelWidth + cb.first + u * s) }
-                        }
                         let source = ShiftedIm2ColMatrix(
                             image: image, channelStride: g.outHeight * g.outWidth, height: g.outHeight, width: g.outWidth,
                             outHeight: ra.count, outWidth: cb.count,
@@ -188,7 +188,7 @@ enum StridedConv {
                             offsetW: [Int](repeating: 0, count: cb.taps), shiftW: cb.shifts)
                         GEMM.multiply(
                             m: g.channels, n: pixels, k: k,
-                            a: KernelTapsMatrix(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth, taps: taps),
+                            a: KernelTapsMatrix(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth, taps: phaseTaps[a * s + b]),
                             b: source, c: out, ldc: pixels, accumulate: false, pool: pool)
                     }
                 }
