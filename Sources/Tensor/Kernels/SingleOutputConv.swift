@@ -8,10 +8,11 @@
 /// - weight gradient: 4 kernel rows x 2 kernel columns = 8 accumulators; the 4 dy rows a kernel
 ///   row pairs with rotate through registers, so each input row costs 1 dy load + 2 input loads
 ///   for 8 multiply-adds.
-/// Zero padding is built a few channels at a time in small per-task buffers (hot in L1/L2), not
-/// by a separate pass over x. What remains slow is reading x itself (2 MB for D out) when it is
-/// not in cache: about 0.15 ms of D out's 0.33 ms per pass on one thread. Results do not depend on the thread count: the forward pass sums fixed channel
-/// groups in a fixed order; every weight gradient is summed by one task in a fixed order.
+/// Zero padding comes from small per-task buffers (hot in L1/L2), cleared once per call: the
+/// input rows are copied a few channels at a time into their middle, 64-byte aligned, and the
+/// zeros around them are never rewritten. Results do not depend on the thread count: the
+/// forward pass sums fixed channel groups in a fixed order; every weight gradient is summed by
+/// one task in a fixed order.
 enum SingleOutputConv {
     /// Kernel height and width.
     static let kernel = 4
@@ -30,7 +31,7 @@ enum SingleOutputConv {
     /// True for the geometries these kernels handle (the rest go to `SmallOutputConv`).
     static func applies(_ g: ConvGeometry) -> Bool {
         g.stride == 1 && g.outChannels == 1 && g.kernelHeight == kernel && g.kernelWidth == kernel
-            && g.outWidth <= lanes && g.padding + g.width <= rowStride
+            && g.outWidth <= lanes && g.padding <= dataColumn && dataColumn + g.width <= rowStride
     }
 
     @inline(__always)
@@ -45,45 +46,66 @@ enum SingleOutputConv {
 
     /// Copies `count` floats as vectors; a ragged end is one more vector ending at `count`
     /// (overlapping the previous one), not single floats: the copy is a third of D out's
-    /// forward pass otherwise.
+    /// forward pass otherwise. Rows of 25 to 32 floats (D out's 31) are four unrolled vectors.
     @inline(__always)
     static func copy(_ src: UnsafeMutablePointer<Float>, count: Int, to dst: UnsafeMutablePointer<Float>) {
+        if count > 24 && count <= 32 {
+            store8(load8(src), dst)
+            store8(load8(src + 8), dst + 8)
+            store8(load8(src + 16), dst + 16)
+            store8(load8(src + (count &- 8)), dst + (count &- 8))
+            return
+        }
         guard count >= 8 else {
             for j in 0..<count { dst[j] = src[j] }
             return
         }
         var j = 0
-        while j + 8 <= count { store8(load8(src + j), dst + j); j += 8 }
-        if j < count { store8(load8(src + count - 8), dst + count - 8) }
+        while j &+ 8 <= count { store8(load8(src + j), dst + j); j &+= 8 }
+        if j < count { store8(load8(src + (count &- 8)), dst + (count &- 8)) }
     }
 
     /// Columns of a padded row the kernels read: `lanes - 1 + kernel - 1` and below.
     static let readColumns = lanes + kernel - 1
 
-    /// Writes channels `channels` of sample plane block `x` (`[C, H, W]`) as padded planes of
-    /// `rows` rows of `rowStride` floats: padded row r is input row `firstRow + r - padding`,
-    /// zero outside x. Only the columns the kernels read (`< readColumns`) are written.
-    static func padPlanes(
-        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, channels: Range<Int>, firstRow: Int, rows: Int,
+    /// Local column of input column 0: one vector right of the row start, so the copied rows
+    /// are 64-byte aligned (misaligned row stores made the copy twice as slow).
+    static let dataColumn = 8
+
+    /// Local column of padded column 0, where the kernels start reading.
+    static func origin(_ g: ConvGeometry) -> Int { dataColumn - g.padding }
+
+    /// Copies channels `channels` of sample planes `x` (`[C, H, W]`) into local planes of `rows`
+    /// rows of `rowStride` floats: local row r is input row `r - padding`, input column j at
+    /// local column `dataColumn + j`. With `borders` it also writes the zeros the kernels read
+    /// around the input (rows outside x, columns left and right of it) in the same pass; a
+    /// buffer reused for more channels keeps them, so later copies write the input only.
+    static func copyPlanes(
+        _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, channels: Range<Int>, rows: Int, borders: Bool,
         into dst: UnsafeMutablePointer<Float>
     ) {
         let zero = SIMD8<Float>()
-        let right = g.padding + g.width
+        let width = g.width, planeSize = g.height * g.width
+        let right = dataColumn + width, end = origin(g) + readColumns
         for (index, c) in channels.enumerated() {
-            let plane = x + c * g.height * g.width
+            var src = x + c * planeSize
+            let plane = dst + index * rows * rowStride
             for r in 0..<rows {
-                let row = dst + (index * rows + r) * rowStride
-                let ih = firstRow + r - g.padding
-                if ih >= 0 && ih < g.height {
-                    var j = 0
-                    while j < g.padding { store8(zero, row + j); j += 8 }
-                    copy(plane + ih * g.width, count: g.width, to: row + g.padding)
-                    j = right
-                    while j < readColumns { store8(zero, row + j); j += 8 }
-                } else {
-                    var j = 0
-                    while j < readColumns { store8(zero, row + j); j += 8 }
+                let row = plane + r * rowStride
+                guard r >= g.padding && r < g.padding + g.height else {
+                    if borders { row.update(repeating: 0, count: rowStride) }
+                    continue
                 }
+                if borders { store8(zero, row) }
+                copy(src, count: width, to: row + dataColumn)
+                if borders {
+                    var j = right
+                    while j < end {
+                        if j + 8 <= rowStride { store8(zero, row + j) } else { row[j] = 0; j -= 7 }
+                        j += 8
+                    }
+                }
+                src += width
             }
         }
     }
@@ -115,9 +137,9 @@ enum SingleOutputConv {
                 // block; the accumulators go through the task's partial rows between passes.
                 for c0 in stride(from: channels.lowerBound, to: channels.upperBound, by: channelsPerPass) {
                     let pass = c0..<Swift.min(channels.upperBound, c0 + channelsPerPass)
-                    padPlanes(g, x: xs.base + n * g.inputSize, channels: pass, firstRow: 0, rows: paddedRows, into: local)
+                    copyPlanes(g, x: xs.base + n * g.inputSize, channels: pass, rows: paddedRows, borders: c0 == first, into: local)
                     for block in 0..<blocks {
-                        forwardTile(local: local + block * blockRows * rowStride, planeFloats: planeFloats,
+                        forwardTile(local: local + origin(g) + block * blockRows * rowStride, planeFloats: planeFloats,
                                     weight: ws.base, channels: pass, continuing: c0 != first,
                                     into: partials.base + (task * rows + block * blockRows) * lanes)
                     }
@@ -213,9 +235,9 @@ enum SingleOutputConv {
                 let channels = (task * g.channels / tasks)..<((task + 1) * g.channels / tasks)
                 for n in 0..<g.batch {
                     // The task's padded planes of sample n (a contiguous stretch of x), then the sums.
-                    padPlanes(g, x: xs.base + n * g.inputSize, channels: channels, firstRow: 0, rows: inputRows, into: local)
+                    copyPlanes(g, x: xs.base + n * g.inputSize, channels: channels, rows: inputRows, borders: n == 0, into: local)
                     for (index, c) in channels.enumerated() {
-                        weightChannel(local: local + index * planeFloats, dy: gradients.base + n * dyPlane, inputRows: inputRows,
+                        weightChannel(local: local + origin(g) + index * planeFloats, dy: gradients.base + n * dyPlane, inputRows: inputRows,
                                       into: dws.base + c * kernel * kernel, accumulate: accumulate || n > 0)
                     }
                 }
