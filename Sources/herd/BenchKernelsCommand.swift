@@ -13,7 +13,8 @@ enum BenchKernelsCommand {
             Prints GFLOP/s of a 1024^3 float32 GEMM, then for each convolution of a res-9 CycleGAN generator and
             its PatchGAN discriminator at 256x256 (batch 1) the time and GFLOP/s of the forward pass, the input
             gradient and the weight gradient, and finally one whole generator forward+backward. Each kernel is
-            timed as the best of --repeats runs. The GEMM is timed again just before and after every layer: the
+            timed as the fastest of at least --repeats runs, run again until a second has passed (a
+            small kernel gets hundreds of runs, so a burst of other work on the machine does not decide it). The GEMM is timed again just before and after every layer: the
             GEMM column is the better of those two, and the layer's worst pass is given as a percentage of it
             (on a shared machine the speed drifts during a run; the first line is the best GEMM of the run).
             On a machine shared with other work, --cpu-time reports process CPU time divided by the thread count
@@ -21,7 +22,7 @@ enum BenchKernelsCommand {
             """,
         options: [
             .value("threads", "N", help: "Kernel threads.", default: "all cores"),
-            .value("repeats", "N", help: "Runs per kernel; the fastest counts.", default: "3"),
+            .value("repeats", "N", help: "Runs per kernel at least; the fastest counts.", default: "3"),
             .flag("cpu-time", help: "Time with CPU time / threads instead of wall time."),
             OptionSpec("layer", .repeated(placeholder: "TEXT"), help: "Only layers whose name contains TEXT (repeatable)."),
             .flag("no-generator", help: "Skip the whole-generator timing."),

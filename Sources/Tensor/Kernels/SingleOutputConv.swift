@@ -26,7 +26,7 @@ enum SingleOutputConv {
     /// Input channels per forward task (fixed, so the summation order is too).
     static let channelGroup = 32
     /// Input channels per pass over a group's row blocks (their padded planes stay in L1).
-    static let channelsPerPass = 4
+    static let channelsPerPass = 2
 
     /// True for the geometries these kernels handle (the rest go to `SmallOutputConv`).
     static func applies(_ g: ConvGeometry) -> Bool {
@@ -218,9 +218,8 @@ enum SingleOutputConv {
         // Padded input rows read: output rows + kernel - 1 (= height + 2 * padding).
         let inputRows = g.outHeight + kernel - 1
         let tasks = Swift.min(g.channels, 64)
-        let chunk = (g.channels + tasks - 1) / tasks
         let planeFloats = inputRows * rowStride
-        ScratchPool.with(count: g.batch * dyPlane + tasks * chunk * planeFloats) { scratch in
+        ScratchPool.with(count: g.batch * dyPlane + tasks * planeFloats) { scratch in
             scratch.initialize(repeating: 0, count: g.batch * dyPlane)
             for n in 0..<g.batch {
                 for oh in 0..<g.outHeight {
@@ -231,13 +230,14 @@ enum SingleOutputConv {
             let locals = SharedPointer(scratch + g.batch * dyPlane)
             // Each weight is summed by one task in a fixed order: any split over channels works.
             ThreadPool.shared.parallelFor(tasks) { task in
-                let local = locals.base + task * chunk * planeFloats
+                let local = locals.base + task * planeFloats
                 let channels = (task * g.channels / tasks)..<((task + 1) * g.channels / tasks)
                 for n in 0..<g.batch {
-                    // The task's padded planes of sample n (a contiguous stretch of x), then the sums.
-                    copyPlanes(g, x: xs.base + n * g.inputSize, channels: channels, rows: inputRows, borders: n == 0, into: local)
-                    for (index, c) in channels.enumerated() {
-                        weightChannel(local: local + origin(g) + index * planeFloats, dy: gradients.base + n * dyPlane, inputRows: inputRows,
+                    // One channel's padded plane at a time, summed while it is in L1.
+                    for c in channels {
+                        copyPlanes(g, x: xs.base + n * g.inputSize, channels: c..<(c + 1), rows: inputRows,
+                                   borders: n == 0 && c == channels.lowerBound, into: local)
+                        weightChannel(local: local + origin(g), dy: gradients.base + n * dyPlane, inputRows: inputRows,
                                       into: dws.base + c * kernel * kernel, accumulate: accumulate || n > 0)
                     }
                 }

@@ -172,11 +172,14 @@ enum SmallOutputConv {
                 if let bias { for o in 0..<outputs { biasValues[o] = bias[o] } }
                 let fixedBias = (biasValues[0], biasValues[1], biasValues[2])
                 let padded = SharedPointer(layout.isInput ? x : scratch), weights = SharedPointer(wt), out = SharedPointer(y)
-                ThreadPool.shared.parallelFor(g.batch * g.outHeight) { row in
+                let rowCount = g.batch * g.outHeight
+                let groups = (rowCount + forwardRowGroup - 1) / forwardRowGroup
+                ThreadPool.shared.parallelFor(groups) { group in
+                    let rows = (group * forwardRowGroup)..<Swift.min(rowCount, (group + 1) * forwardRowGroup)
                     // Concrete tile types, so each call is a specialised kernel.
                     func run<T: Tile>(_ t: T.Type) {
-                        forwardRow(t, g, layout, row: row, x: padded.base, wt: weights.base, bias: fixedBias, y: out.base,
-                                   partial: sums.base + row * rowSums)
+                        forwardRows(t, g, layout, rows: rows, x: padded.base, wt: weights.base, bias: fixedBias, y: out.base,
+                                    partials: sums.base, rowSums: rowSums)
                     }
                     switch tile {
                     case .wide1: run(Wide1.self)
@@ -190,25 +193,38 @@ enum SmallOutputConv {
         }
     }
 
-    static func forwardRow<T: Tile>(
-        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, row: Int,
+    /// Output rows per forward task. A task sweeps each channel block over all its rows before
+    /// the next block, so the block's input rows, shared by neighbouring output rows, are read
+    /// from L1/L2 (one row per task read every input row KH times from memory: c7s1-3 at 256x256
+    /// moved 120 MB per pass and stopped scaling at 2 threads). Every row sums in the same order
+    /// whatever the grouping.
+    static let forwardRowGroup = 4
+
+    static func forwardRows<T: Tile>(
+        _: T.Type, _ g: ConvGeometry, _ layout: PaddedLayout, rows: Range<Int>,
         x: UnsafeMutablePointer<Float>, wt: UnsafeMutablePointer<Float>, bias: (Float, Float, Float),
-        y: UnsafeMutablePointer<Float>, partial floats: UnsafeMutablePointer<Float>
+        y: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>, rowSums: Int
     ) {
         let o = T.outputs, v = T.vectors
         let tile = 8 * v
-        let n = row / g.outHeight, oh = row - n * g.outHeight
-        let sample = x + n * g.channels * layout.plane
         // Channels per block: the block's input rows (KH per channel) stay in L1 while a row of
         // tiles sweeps them (with 96 KB blocks, L2: 3-output forward at 50% instead of 70% of GEMM).
         let block = Swift.max(1, (24 * 1024) / (g.kernelHeight * layout.width * 4))
-        let partial = UnsafeMutableRawPointer(floats).bindMemory(to: SIMD8<Float>.self, capacity: o * layout.rowWidth / 8)
-        do {
-            // The bias is added once to the finished sums (as PyTorch does), not summed along.
+        @inline(__always) func partialVectors(_ row: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
+            UnsafeMutableRawPointer(partials + row * rowSums).bindMemory(to: SIMD8<Float>.self, capacity: o * layout.rowWidth / 8)
+        }
+        // The bias is added once to the finished sums (as PyTorch does), not summed along.
+        for row in rows {
+            let partial = partialVectors(row)
             for i in 0..<(o * layout.rowWidth / 8) { partial[i] = .zero }
-            var c0 = 0
-            while c0 < g.channels {
-                let c1 = Swift.min(g.channels, c0 + block)
+        }
+        var c0 = 0
+        while c0 < g.channels {
+            let c1 = Swift.min(g.channels, c0 + block)
+            for row in rows {
+                let n = row / g.outHeight, oh = row - n * g.outHeight
+                let sample = x + n * g.channels * layout.plane
+                let partial = partialVectors(row)
                 var ow0 = 0
                 while ow0 < layout.rowWidth {
                     // Accumulator i: output channel i / v, pixels ow0 + 8 * (i % v) ..< +8.
@@ -262,9 +278,12 @@ enum SmallOutputConv {
                     if 11 < o * v { partial[slot(11)] = a11 }
                     ow0 += tile
                 }
-                c0 = c1
             }
-            let values = UnsafeRawPointer(partial).assumingMemoryBound(to: Float.self)
+            c0 = c1
+        }
+        for row in rows {
+            let n = row / g.outHeight, oh = row - n * g.outHeight
+            let values = UnsafeRawPointer(partials + row * rowSums).assumingMemoryBound(to: Float.self)
             for channel in 0..<o {
                 let dst = y + ((n * g.outChannels + channel) * g.outHeight + oh) * g.outWidth
                 let sums = values + channel * layout.rowWidth
