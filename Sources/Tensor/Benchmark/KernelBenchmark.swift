@@ -58,43 +58,56 @@ public enum KernelBenchmark {
     }
 
     /// Runs the benchmark on a pool of `threads` threads (the shared pool is reconfigured and
-    /// restored afterwards), timing each kernel as the best of `repeats` runs, and returns the table.
+    /// restored afterwards) and returns the table. The layers are timed in `rounds` rounds, each
+    /// timing the fastest of at least `repeats` runs (`best(of:clock:_:)`); a kernel's figure is
+    /// its best round. Spreading a kernel's runs over the whole benchmark keeps a slow phase of a
+    /// shared machine, which can last seconds, from deciding one row.
     /// `layers` restricts the convolution rows to names containing one of the strings (nil: all);
     /// `generator: false` skips the whole-generator timing.
     public static func run(
-        threads: Int, repeats: Int, clock: Clock = .wall, layers: [String]? = nil, generator includeGenerator: Bool = true
+        threads: Int, repeats: Int, rounds: Int = 3, clock: Clock = .wall, layers: [String]? = nil,
+        generator includeGenerator: Bool = true
     ) -> String {
         let previous = ThreadPool.shared.threadCount
         ThreadPool.configure(threads: threads)
         defer { ThreadPool.configure(threads: previous) }
-        let repeats = Swift.max(1, repeats)
+        let repeats = Swift.max(1, repeats), rounds = Swift.max(1, rounds)
         // The GEMM is timed again around every layer, and the layer's %GEMM is against that
         // local rate: on a shared machine the speed drifts within a run, and a ratio against a
         // GEMM timed a minute earlier mixes the drift into the kernel's efficiency.
         let gemm = GEMMProbe(size: 1024, repeats: repeats, clock: clock)
+        let selected = cycleGANLayers.filter { layer in layers == nil || (layers ?? []).contains(where: { layer.name.contains($0) }) }
+        var times = Array(repeating: [Double](repeating: .infinity, count: 3), count: selected.count)
+        var localGEMM = [Double](repeating: 0, count: selected.count)
+        var bestGEMM = 0.0
+        for _ in 0..<rounds {
+            // One timing between two layers serves as "after" for the first and "before" for the next.
+            var before = gemm.rate()
+            bestGEMM = Swift.max(bestGEMM, before)
+            for (index, layer) in selected.enumerated() {
+                let round = timeLayer(layer, repeats: repeats, clock: clock)
+                let after = gemm.rate()
+                times[index] = zip(times[index], round).map { Swift.min($0, $1) }
+                localGEMM[index] = Swift.max(localGEMM[index], before, after)
+                before = after
+                bestGEMM = Swift.max(bestGEMM, after)
+            }
+        }
         var rows: [String] = []
-        // One timing between two layers serves as "after" for the first and "before" for the next.
-        var before = gemm.rate()
-        var bestGEMM = before
-        for layer in cycleGANLayers where layers == nil || (layers ?? []).contains(where: { layer.name.contains($0) }) {
+        for (index, layer) in selected.enumerated() {
             let flops = 2 * Double(layer.geometry.multiplyAdds)
-            let times = timeLayer(layer, repeats: repeats, clock: clock)
-            let after = gemm.rate()
-            let localGEMM = Swift.max(before, after)
-            before = after
-            bestGEMM = Swift.max(bestGEMM, after)
-            let rates = times.map { flops / $0 / 1e9 }
-            let worst = (rates.min() ?? 0) / localGEMM * 100
+            let rates = times[index].map { flops / $0 / 1e9 }
+            let worst = (rates.min() ?? 0) / localGEMM[index] * 100
             var line = pad(layer.name, 28) + pad(format(flops / 1e9, 2), 7, right: true)
-            for (time, rate) in zip(times, rates) {
+            for (time, rate) in zip(times[index], rates) {
                 line += pad(format(time * 1e3, 2), 9, right: true) + pad(format(rate, 1), 7, right: true)
             }
-            line += pad(format(localGEMM, 1), 7, right: true) + pad(format(worst, 0) + "%", 13, right: true)
+            line += pad(format(localGEMM[index], 1), 7, right: true) + pad(format(worst, 0) + "%", 13, right: true)
             rows.append(line)
         }
         var lines: [String] = []
-        lines.append("Tensor kernels: \(ThreadPool.shared.threadCount) thread(s), fastest of at least \(repeats) runs and \(format(minimumSeconds, 2)) s per kernel, \(clock == .wall ? "wall clock" : "CPU time / threads")")
-        lines.append("GEMM 1024x1024x1024: \(format(bestGEMM, 1)) GFLOP/s (best of the run; column GEMM: the best of its timings just before and after that row, which the row's %GEMM is against)")
+        lines.append("Tensor kernels: \(ThreadPool.shared.threadCount) thread(s), best of \(rounds) rounds of at least \(repeats) runs and \(format(minimumSeconds, 2)) s per kernel, \(clock == .wall ? "wall clock" : "CPU time / threads")")
+        lines.append("GEMM 1024x1024x1024: \(format(bestGEMM, 1)) GFLOP/s (best of the run; column GEMM: the best of its timings just before and after that row in every round, which the row's %GEMM is against)")
         lines.append("")
         let header = pad("layer", 28) + pad("GFLOP", 7, right: true)
             + pad("fwd ms", 9, right: true) + pad("GF/s", 7, right: true)
@@ -208,7 +221,7 @@ public enum KernelBenchmark {
     }
 
     /// Wall time every kernel timing runs for at least (`best(of:clock:_:)`).
-    static let minimumSeconds = 1.0
+    static let minimumSeconds = 0.4
 
     /// The fastest of at least `repeats` runs of `body`, run again until `minimumSeconds` have
     /// passed (at most 10,000 runs). A kernel of a fraction of a millisecond gets hundreds of
