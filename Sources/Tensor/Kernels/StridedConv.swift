@@ -197,6 +197,12 @@ enum StridedConv {
         }
     }
 
+    /// `e[0], o[0], e[1], o[1], ...` (the inverse of `evenHalf` / `oddHalf`).
+    @inline(__always)
+    static func pairs(_ e: SIMD8<Float>, _ o: SIMD8<Float>) -> SIMD16<Float> {
+        SIMD16(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3], e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7])
+    }
+
     /// Writes the phase planes (`values + offsets[a*s + b]`, `[C, rows[a].count, columns[b].count]`)
     /// into one sample's dx `[C, H, W]`: `dx[c, q*s + a, r*s + b] = phase_ab[c, q, r]`.
     static func interleave(
@@ -213,9 +219,17 @@ enum StridedConv {
                     let (c0, c1) = (columns[0].count, columns[1].count)
                     let even = vs.base + offsets[2 * a] + (c * rows[a].count + q) * c0
                     let odd = vs.base + offsets[2 * a + 1] + (c * rows[a].count + q) * c1
-                    for r in 0..<c1 {
+                    var r = 0
+                    while r + 8 <= c1 {
+                        let e = UnsafeRawPointer(even + r).loadUnaligned(as: SIMD8<Float>.self)
+                        let o = UnsafeRawPointer(odd + r).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(out + 2 * r).storeBytes(of: pairs(e, o), as: SIMD16<Float>.self)
+                        r += 8
+                    }
+                    while r < c1 {
                         out[2 * r] = even[r]
                         out[2 * r + 1] = odd[r]
+                        r += 1
                     }
                     if c0 > c1 { out[2 * c1] = even[c1] }
                 } else {
