@@ -151,10 +151,16 @@ enum SingleOutputConv {
                 for oh in 0..<g.outHeight {
                     let dst = y + (n * g.outHeight + oh) * g.outWidth
                     let src = scratch + (n * groups * rows + oh) * lanes
-                    for ow in 0..<g.outWidth {
-                        var total = src[ow]
-                        for group in 1..<Swift.max(groups, 1) { total += src[group * rows * lanes + ow] }
-                        dst[ow] = b.map { total + $0 } ?? total
+                    // 8 pixels at a time (this runs on one thread): the same sums in the same order.
+                    for ow in stride(from: 0, to: g.outWidth, by: 8) {
+                        var total = load8(src + ow)
+                        for group in 1..<Swift.max(groups, 1) { total += load8(src + group * rows * lanes + ow) }
+                        if let b { total += SIMD8(repeating: b) }
+                        if ow + 8 <= g.outWidth {
+                            store8(total, dst + ow)
+                        } else {
+                            for j in 0..<(g.outWidth - ow) { dst[ow + j] = total[j] }
+                        }
                     }
                 }
             }
