@@ -8,9 +8,9 @@
 /// - weight gradient: 4 kernel rows x 2 kernel columns = 8 accumulators; the 4 dy rows a kernel
 ///   row pairs with rotate through registers, so each input row costs 1 dy load + 2 input loads
 ///   for 8 multiply-adds.
-/// Zero padding comes from small per-task buffers (hot in L1/L2), cleared once per call: the
-/// input rows are copied a few channels at a time into their middle, 64-byte aligned, and the
-/// zeros around them are never rewritten. Results do not depend on the thread count: the
+/// Zero padding comes from small per-task buffers (hot in L1/L2): the input rows are copied a
+/// channel or two at a time into their middle, 64-byte aligned, and the zeros around them are
+/// written by the first copy into a buffer only. Results do not depend on the thread count: the
 /// forward pass sums fixed channel groups in a fixed order; every weight gradient is summed by
 /// one task in a fixed order.
 enum SingleOutputConv {
@@ -98,13 +98,7 @@ enum SingleOutputConv {
                 }
                 if borders { store8(zero, row) }
                 copy(src, count: width, to: row + dataColumn)
-                if borders {
-                    var j = right
-                    while j < end {
-                        if j + 8 <= rowStride { store8(zero, row + j) } else { row[j] = 0; j -= 7 }
-                        j += 8
-                    }
-                }
+                if borders { for j in right..<Swift.max(right, end) { row[j] = 0 } }
                 src += width
             }
         }
