@@ -87,7 +87,7 @@ enum BenchClusterCommands {
             .value("keep", "DIR", help: "Keep the scratch directory here: config, status logs (status-N.jsonl) and every process's output (coordinator-N.log, worker-N-I.log)."),
         ],
         examples: ["herd bench cluster --workers 2 --threads 1 --size 64 --steps 6",
-                   "sudo ../shared/tools/home-lan.sh up 3 && herd bench cluster --lan ../shared/tools/home-lan.sh --blocks 6 --ngf 64 --size 128 --steps 3"])) { args in
+                   "sudo ../shared/tools/home-lan.sh up 3 && herd bench cluster --lan ../shared/tools/home-lan.sh --blocks 6 --ngf 64 --size 128 --steps 6"])) { args in
         let workers = try args.int("workers", default: 2, minimum: 1)
         let threads = try args.int("threads", default: 1, minimum: 1)
         let size = try args.int("size", default: 64, minimum: 32)
