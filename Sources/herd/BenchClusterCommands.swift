@@ -68,7 +68,8 @@ enum BenchClusterCommands {
             (the ring's own: from the barrier every member reaches once it has computed its share, to the
             end) next to its bound, 2(N-1)/N x gradient size / link rate, and how long members waited at the
             barrier for the slowest one. The all-reduce is the mean over the steps after the first, then
-            its minimum, median and maximum and how many steps kept within 10% of the bound.
+            its minimum, median and maximum and how many steps kept within 10% of the bound. While a run
+            goes, a line per step shows its progress (samples/s so far and the step's all-reduce).
 
             With --lan SCRIPT (`../shared/tools/home-lan.sh`, after `home-lan.sh up N+1`; needs root) every
             process runs on its own simulated host: the coordinator in lan0 (10.77.0.1), worker i in lan(i+1),
@@ -152,10 +153,27 @@ enum BenchClusterCommands {
             let ws = try (0..<n).map { i in
                 try spawn("worker", host: i + 1, output: "worker-\(n)-\(i).log", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
             }
-            coordinator.waitUntilExit()
+            /// The coordinator's status lines so far (one per step).
+            func statuses() -> [ClusterStatus] {
+                let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+                return lines.compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)) }
+            }
+            // A run takes minutes: show its steps as the coordinator logs them.
+            let progress = Progress(n == 1 ? "  1 worker" : "  \(n) workers", total: steps, lineInterval: 0)
+            progress.update(0, detail: "starting the processes, sending the state")
+            var shown = 0
+            while coordinator.isRunning {
+                Thread.sleep(forTimeInterval: 0.5)
+                if let status = statuses().last, status.step > shown {
+                    shown = status.step
+                    var detail = String(format: "%.3f samples/s", status.samplesPerSecond)
+                    if n > 1 { detail += String(format: ", all-reduce %.3f s", status.allReduceSeconds) }
+                    progress.update(min(shown, steps), detail: detail)
+                }
+            }
+            progress.finish()
             ws.forEach { $0.waitUntilExit() }
-            let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
-            let statuses = lines.compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)) }
+            let statuses = statuses()
             guard let last = statuses.last else { throw BenchmarkError("the run with \(n) worker(s) reported no step") }
             // Skip the first step (warm-up, state transfer) for the all-reduce figures.
             let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
