@@ -41,6 +41,33 @@ import Testing
         #expect(run() == run())
     }
 
+    @Test func eightLaneUpdateAndItsScalarTailMatchThePerElementFormulaBitForBit() {
+        // 5 whole vectors and a ragged tail of 5, against the documented formula element by element.
+        let count = 45
+        let b1: Float = 0.5, b2: Float = 0.999, eps: Float = 1e-8, lr: Float = 2e-4
+        var adam = Adam(parameterCount: count, beta1: b1, beta2: b2, eps: eps)
+        var parameters = randomValues(count, seed: 101)
+        var expected = parameters
+        var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+        let decimal1 = Adam.writtenValue(b1), decimal2 = Adam.writtenValue(b2)
+        var power1 = 1.0, power2 = 1.0
+        for step in 1...4 {
+            let g = randomValues(count, seed: 110 + UInt64(step)).map { $0 * Float(step) }
+            parameters.withUnsafeMutableBufferPointer { p in g.withUnsafeBufferPointer { adam.update(parameters: p, gradients: $0, lr: lr) } }
+            power1 *= decimal1
+            power2 *= decimal2
+            let stepSize = Float(Double(lr) / (1 - power1)), correction2 = Float((1 - power2).squareRoot())
+            let oneMinusB1 = Float(1 - decimal1), oneMinusB2 = Float(1 - decimal2)
+            for i in 0..<count {
+                m[i] = b1 * m[i] + oneMinusB1 * g[i]
+                v[i] = b2 * v[i] + oneMinusB2 * g[i] * g[i]
+                expected[i] = expected[i] - stepSize * (m[i] / (v[i].squareRoot() / correction2 + eps))
+            }
+        }
+        #expect(parameters == expected)
+        #expect(adam.m == m && adam.v == v)
+    }
+
     @Test func updatingSeparateTensorsInPlaceMatchesTheFlatUpdateBitForBit() throws {
         // Sizes straddle the parallel grain (32768), so pieces of one tensor run on different threads.
         let sizes = [3, 70_000, 1, 40_000, 16]
