@@ -201,10 +201,10 @@ enum BenchClusterCommands {
         let bound = 2 * Double(workers - 1) / Double(workers) * gradientBytes / linkBytesPerSecond
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
-        var manyRates: [Double] = [], oneRates: [Double] = [], reduces: [Double] = [], waits: [Double] = []
+        var manyRates: [Double] = [], oneRates: [Double] = [], reduces: [Double] = []
         for round in 1...rounds {
             let many = try measure(workers, round: round)
-            manyRates.append(many.rate); reduces += many.reduce; waits.append(many.wait)
+            manyRates.append(many.rate); reduces += many.reduce
             print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
                          workers, many.rate, mean(many.reduce), linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, mean(many.reduce)), many.wait))
             let one = try measure(1, round: round)

@@ -112,29 +112,23 @@ enum DirectWeightGrad {
     /// gradient rows (`g` floats apart) and two column rows (`b` floats apart) over `vectors` * 8 pixels.
     @inline(__always)
     static func kernel(vectors: Int, gradients: UnsafePointer<Float>, rowStride g: Int, columns: UnsafePointer<Float>, columnStride b: Int, sums: UnsafeMutablePointer<Float>) {
-        @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        }
-        @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        }
-        var s00 = load(sums), s01 = load(sums + 8), s10 = load(sums + 16), s11 = load(sums + 24)
-        var s20 = load(sums + 32), s21 = load(sums + 40), s30 = load(sums + 48), s31 = load(sums + 56)
-        var s40 = load(sums + 64), s41 = load(sums + 72), s50 = load(sums + 80), s51 = load(sums + 88)
+        var s00 = load8(sums), s01 = load8(sums + 8), s10 = load8(sums + 16), s11 = load8(sums + 24)
+        var s20 = load8(sums + 32), s21 = load8(sums + 40), s30 = load8(sums + 48), s31 = load8(sums + 56)
+        var s40 = load8(sums + 64), s41 = load8(sums + 72), s50 = load8(sums + 80), s51 = load8(sums + 88)
         var offset = 0
         for _ in 0..<vectors {
-            let c0 = load(columns + offset), c1 = load(columns + b + offset)
-            let g0 = load(gradients + offset)
+            let c0 = load8(columns + offset), c1 = load8(columns + b + offset)
+            let g0 = load8(gradients + offset)
             s00 = s00.addingProduct(g0, c0); s01 = s01.addingProduct(g0, c1)
-            let g1 = load(gradients + g + offset)
+            let g1 = load8(gradients + g + offset)
             s10 = s10.addingProduct(g1, c0); s11 = s11.addingProduct(g1, c1)
-            let g2 = load(gradients + 2 * g + offset)
+            let g2 = load8(gradients + 2 * g + offset)
             s20 = s20.addingProduct(g2, c0); s21 = s21.addingProduct(g2, c1)
-            let g3 = load(gradients + 3 * g + offset)
+            let g3 = load8(gradients + 3 * g + offset)
             s30 = s30.addingProduct(g3, c0); s31 = s31.addingProduct(g3, c1)
-            let g4 = load(gradients + 4 * g + offset)
+            let g4 = load8(gradients + 4 * g + offset)
             s40 = s40.addingProduct(g4, c0); s41 = s41.addingProduct(g4, c1)
-            let g5 = load(gradients + 5 * g + offset)
+            let g5 = load8(gradients + 5 * g + offset)
             s50 = s50.addingProduct(g5, c0); s51 = s51.addingProduct(g5, c1)
             offset += 8
         }

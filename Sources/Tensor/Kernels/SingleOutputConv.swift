@@ -34,16 +34,6 @@ enum SingleOutputConv {
             && g.outWidth <= lanes && g.padding <= dataColumn && dataColumn + g.width <= rowStride
     }
 
-    @inline(__always)
-    static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
-
     /// Copies `count` floats as vectors; a ragged end is one more vector ending at `count`
     /// (overlapping the previous one), not single floats: the copy is a third of D out's
     /// forward pass otherwise. Rows of 25 to 32 floats (D out's 31) are four unrolled vectors.

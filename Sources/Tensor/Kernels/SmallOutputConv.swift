@@ -84,11 +84,6 @@ enum SmallOutputConv {
         body(TileKind(g))
     }
 
-    @inline(__always)
-    static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
     /// `[a, b, c][min(i / per, 2)]`, constant-folded in the kernels.
     @inline(__always)
     static func select(_ i: Int, _ per: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {

@@ -81,13 +81,13 @@ public struct Adam: Sendable {
                     // square roots and divisions through the divider.
                     var start = 0
                     while start &+ 8 <= length {
-                        let grad = Self.load8(g + start)
-                        let mi = SIMD8(repeating: b1) * Self.load8(mp + start) + SIMD8(repeating: oneMinusB1) * grad
-                        let vi = SIMD8(repeating: b2) * Self.load8(vp + start) + SIMD8(repeating: oneMinusB2) * grad * grad
-                        Self.store8(mi, mp + start)
-                        Self.store8(vi, vp + start)
+                        let grad = load8(g + start)
+                        let mi = SIMD8(repeating: b1) * load8(mp + start) + SIMD8(repeating: oneMinusB1) * grad
+                        let vi = SIMD8(repeating: b2) * load8(vp + start) + SIMD8(repeating: oneMinusB2) * grad * grad
+                        store8(mi, mp + start)
+                        store8(vi, vp + start)
                         let denominator = vi.squareRoot() / SIMD8(repeating: correction2) + SIMD8(repeating: epsilon)
-                        Self.store8(Self.load8(p + start) - SIMD8(repeating: stepSize) * (mi / denominator), p + start)
+                        store8(load8(p + start) - SIMD8(repeating: stepSize) * (mi / denominator), p + start)
                         start &+= 8
                     }
                     for i in start..<length {
@@ -102,16 +102,6 @@ public struct Adam: Sendable {
                 }
             }
         }
-    }
-
-    @inline(__always)
-    private static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
     /// The Double of the shortest decimal that round-trips to `value` (what a config file said).
