@@ -1,6 +1,6 @@
 // `coordinator --config cluster.yaml [--resume]`: runs a cluster training run
 // (the same command as `herd coordinator`).
-import Cluster
+import ClusterCLI
 import Console
 
 CommandLineTool.lineBufferStandardOutput()

@@ -1,5 +1,5 @@
 // `worker --coordinator HOST:PORT`: joins a cluster run (the same command as `herd worker`).
-import Cluster
+import ClusterCLI
 import Console
 
 CommandLineTool.lineBufferStandardOutput()

@@ -1,4 +1,4 @@
-import Cluster
+import ClusterCLI
 import Console
 
 /// `herd coordinator` and `herd worker`: the cluster executables' commands,

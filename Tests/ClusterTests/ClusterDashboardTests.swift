@@ -2,6 +2,7 @@ import Dashboard
 import Foundation
 import Testing
 @testable import Cluster
+@testable import ClusterCLI
 
 @Suite struct ClusterDashboardTests {
     @Test func lossTermsAreMappedByNameWithGeneratorTotal() throws {

@@ -5,6 +5,7 @@ import Foundation
 import Imaging
 import Testing
 @testable import Cluster
+@testable import CycleGANCluster
 
 /// A tiny CycleGAN run (32x32, ngf 4, 1 block, 6 samples, batch 3, 3 epochs = 6 steps) on a synthetic dataset.
 final class TinyCycleGAN: @unchecked Sendable {

@@ -6,6 +6,7 @@ import Imaging
 import SharedFixtures
 import Testing
 @testable import Cluster
+@testable import CycleGANCluster
 
 /// `../shared` next to the package root, or nil when absent.
 func sharedDirectory() -> String? { SharedFixtures.root }

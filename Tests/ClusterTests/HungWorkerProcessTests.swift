@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import Testing
 @testable import Cluster
+@testable import CycleGANCluster
 #if canImport(Glibc)
 import Glibc
 #endif

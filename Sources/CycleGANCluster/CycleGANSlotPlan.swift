@@ -1,3 +1,4 @@
+import Cluster
 import CycleGAN
 
 /// What a CycleGAN worker needs, besides the two files, to make a sample exactly as

@@ -1,3 +1,4 @@
+import Cluster
 import CycleGAN
 import Imaging
 

@@ -1,3 +1,4 @@
+import Cluster
 import Config
 import CycleGAN
 import Foundation
@@ -183,7 +184,7 @@ public final class CycleGANReplica: ReplicaModel {
     }
 
     public func parameterChecksum() -> UInt32 {
-        var crc = CRC32()
+        var crc = Cluster.CRC32()
         model.generators.flatValues().withUnsafeBytes { crc.update($0) }
         model.discriminators.flatValues().withUnsafeBytes { crc.update($0) }
         return crc.value

@@ -1,5 +1,7 @@
+import Cluster
 import Config
 import Console
+import CycleGANCluster
 import Dashboard
 import Foundation
 

@@ -1,3 +1,4 @@
+import Cluster
 import Config
 import CycleGAN
 import Foundation
