@@ -30,26 +30,28 @@ let package = Package(
         .target(name: "Imaging", swiftSettings: settings),
         // Dataset layout, checks, preparation tools, synthetic data.
         .target(name: "Datasets", dependencies: ["Imaging"], swiftSettings: settings),
+        // Sockets: resolve, listen, connect, options, a tiny HTTP/1.1 GET client. The one place for socket set-up.
+        .target(name: "Sockets", swiftSettings: settings),
         // The YAML subset and the run configuration (`cluster.yaml`).
         .target(name: "Config", swiftSettings: settings),
         // Networks, losses, image pool, data pipeline, training step, checkpoints.
         .target(name: "CycleGAN", dependencies: ["Tensor", "Imaging", "Datasets", "Config"], swiftSettings: settings),
         // The cluster engine, model-neutral: wire protocol, transport, authentication, ring
         // all-reduce, coordinator and worker state machines. Models plug in as `ReplicaModel`/`RunModel`.
-        .target(name: "Cluster", dependencies: ["Config"], swiftSettings: settings),
+        .target(name: "Cluster", dependencies: ["Config", "Sockets"], swiftSettings: settings),
         // CycleGAN as a cluster model: the replica a worker runs and the run the coordinator owns.
         .target(name: "CycleGANCluster", dependencies: ["Cluster", "CycleGAN", "Tensor", "Imaging", "Config"], swiftSettings: settings),
         // The coordinator and worker commands and the cluster dashboard (used by herd, coordinator, worker).
         .target(name: "ClusterCLI", dependencies: ["Cluster", "CycleGANCluster", "Config", "Console", "Dashboard", "Tensor"], swiftSettings: settings),
         // Minimal HTTP/1.1 server and the live dashboard page.
-        .target(name: "Dashboard", dependencies: ["Imaging"], swiftSettings: settings),
+        .target(name: "Dashboard", dependencies: ["Imaging", "Sockets"], swiftSettings: settings),
         // Command-line plumbing shared by the executables: options, help, progress.
         .target(name: "Console", swiftSettings: settings),
         .executableTarget(name: "Coordinator", dependencies: ["ClusterCLI", "Console"], swiftSettings: settings),
         .executableTarget(name: "Worker", dependencies: ["ClusterCLI", "Console"], swiftSettings: settings),
         .executableTarget(
             name: "herd",
-            dependencies: ["Tensor", "Imaging", "Datasets", "Config", "CycleGAN", "Cluster", "ClusterCLI", "Dashboard", "Console"],
+            dependencies: ["Tensor", "Imaging", "Datasets", "Config", "CycleGAN", "Cluster", "ClusterCLI", "Dashboard", "Console", "Sockets"],
             swiftSettings: settings),
         // Test-only: locates the shared fixtures (`../shared`) for every test target.
         .target(name: "SharedFixtures", path: "Tests/SharedFixtures", swiftSettings: settings),
@@ -58,8 +60,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["SharedFixtures", "Datasets", "Imaging"], swiftSettings: settings),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
         .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "CycleGAN", "Datasets", "Tensor"], swiftSettings: settings),
-        .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Cluster", "CycleGANCluster", "ClusterCLI", "CycleGAN", "Datasets", "Dashboard"], swiftSettings: settings),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], swiftSettings: settings),
+        .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Cluster", "CycleGANCluster", "ClusterCLI", "CycleGAN", "Datasets", "Dashboard", "Sockets"], swiftSettings: settings),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Sockets"], swiftSettings: settings),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
     ]
 )

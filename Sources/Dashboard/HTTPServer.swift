@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import Sockets
 import Synchronization
 
 /// A minimal HTTP/1.1 server on Glibc sockets, for the dashboard.
@@ -57,7 +58,8 @@ public final class HTTPServer: Sendable {
         guard (0...65535).contains(port) else {
             throw .socket(call: "bind", address: "\(host):\(port)", reason: "port out of range")
         }
-        let (fd, bound) = try Socket.listen(host: host, port: port, backlog: 64)
+        let (fd, bound): (Int32, Int)
+        do { (fd, bound) = try Socket.listen(host: host, port: port, backlog: 64, preferIPv4: true) } catch { throw HTTPServerError(error) }
         self.host = host
         self.port = bound
         core = ServerCore(listenFD: fd, limits: limits, handler: handler)

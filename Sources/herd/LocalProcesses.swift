@@ -1,4 +1,5 @@
 import Foundation
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,40 +38,17 @@ enum LocalProcesses {
 enum LocalPorts {
     /// A port that was free a moment ago (the kernel's choice for port 0).
     static func free() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DemoError.cannotLaunch("a socket", reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var address = loopbackAddress(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        do {
+            let (fd, port) = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
+            close(fd)
+            return port
+        } catch {
+            throw DemoError.cannotLaunch("a socket", reason: error.reason)
         }
-        guard bound == 0 else { throw DemoError.cannotLaunch("a socket", reason: String(cString: strerror(errno))) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// The IPv4 socket address 127.0.0.1:`port`.
-    static func loopbackAddress(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return address
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-    static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = loopbackAddress(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    static func isListening(port: Int) -> Bool { Socket.isListening(host: "127.0.0.1", port: port) }
 
     /// Polls until `port` accepts connections or `seconds` pass.
     static func waitUntilListening(port: Int, seconds: Int) -> Bool {

@@ -1,6 +1,7 @@
 import Config
 import Testing
 @testable import Cluster
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import Config
 import Glibc
 #endif
 import Foundation
+import Sockets
 import Synchronization
 
 /// A TCP connection to one peer: owns its socket and its buffers.
@@ -57,33 +58,12 @@ public final class Connection: Sendable, CustomStringConvertible {
 
     /// Connects to `address` within `timeout` seconds.
     public static func connect(to address: HostPort, timeout: Double, maxPayload: Int = Frame.defaultMaxPayload) throws(TransportError) -> Connection {
-        var lastError = "no address"
-        for candidate in try SocketOptions.resolve(address, passive: false) {
-            let fd = socket(candidate.family, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { lastError = TransportError.errnoText(); continue }
-            // Non-blocking connect so the timeout holds, then back to blocking.
-            let flags = fcntl(fd, F_GETFL)
-            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-            var storage = candidate.storage
-            let rc = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
-            }
-            if rc != 0 && errno != EINPROGRESS {
-                lastError = TransportError.errnoText(); Glibc.close(fd); continue
-            }
-            if rc != 0 {
-                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                let ready = poll(&pfd, 1, Int32(max(1, timeout * 1000)))
-                if ready <= 0 { lastError = ready == 0 ? "timed out after \(timeout) s" : TransportError.errnoText(); Glibc.close(fd); continue }
-                var err: Int32 = 0
-                var len = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-                if err != 0 { lastError = TransportError.errnoText(err); Glibc.close(fd); continue }
-            }
-            _ = fcntl(fd, F_SETFL, flags)
-            return Connection(fd: fd, remote: SocketOptions.describe(candidate.storage), peer: address.description, maxPayload: maxPayload)
+        do {
+            let (fd, reached) = try Socket.connect(host: address.socketHost, port: address.port, timeout: timeout)
+            return Connection(fd: fd, remote: HostPort(reached), peer: address.description, maxPayload: maxPayload)
+        } catch {
+            throw TransportError(error, address: address, listening: false)
         }
-        throw .connect(address: address.description, reason: lastError)
     }
 
     /// A copy of this connection's identity with a better name for logs (same socket).

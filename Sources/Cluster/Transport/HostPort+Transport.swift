@@ -1,9 +1,31 @@
 import Config
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sockets
 
 extension HostPort {
     /// Parses `HOST:PORT` as a transport error (see `Config.HostPort(parsing:)`).
     static func parse(_ text: String) throws(TransportError) -> HostPort {
         do { return try HostPort(parsing: text) } catch { throw .badAddress(text, reason: error.reason) }
+    }
+}
+
+extension HostPort {
+    /// The host as the resolver takes it (`*`: every interface).
+    var socketHost: String { host == "*" ? "0.0.0.0" : host }
+
+    /// The numeric host and port of a socket address, for logs and for ring members.
+    init(_ address: SocketAddress) {
+        let numeric = address.numeric
+        self.init(host: numeric.host, port: numeric.port)
+    }
+}
+
+extension SocketOptions {
+    /// The numeric address of an accepted peer's socket address.
+    static func describe(_ storage: sockaddr_storage) -> HostPort {
+        HostPort(SocketAddress(family: Int32(storage.ss_family), storage: storage, length: socklen_t(MemoryLayout<sockaddr_storage>.size)))
     }
 }
 

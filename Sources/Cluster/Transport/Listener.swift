@@ -2,6 +2,7 @@ import Config
 #if canImport(Glibc)
 import Glibc
 #endif
+import Sockets
 import Synchronization
 
 /// A listening TCP socket.
@@ -13,28 +14,13 @@ public final class Listener: Sendable {
 
     /// Binds and listens on `address` (port 0: any free port).
     public init(on address: HostPort, backlog: Int32 = 64) throws(TransportError) {
-        var lastError = "no address"
-        for candidate in try SocketOptions.resolve(address, passive: true) {
-            let fd = socket(candidate.family, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { lastError = TransportError.errnoText(); continue }
-            var one: Int32 = 1
-            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            var storage = candidate.storage
-            let rc = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, candidate.length) }
-            }
-            guard rc == 0, listen(fd, backlog) == 0 else { lastError = TransportError.errnoText(); Glibc.close(fd); continue }
-            var bound = sockaddr_storage()
-            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            _ = withUnsafeMutablePointer(to: &bound) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-            }
+        do {
+            let (fd, port) = try Socket.listen(host: address.socketHost, port: address.port, backlog: backlog)
             self.fd = fd
-            self.address = HostPort(host: address.host, port: SocketOptions.describe(bound).port)
-            return
+            self.address = HostPort(host: address.host, port: port)
+        } catch {
+            throw TransportError(error, address: address, listening: true)
         }
-        throw .bind(address: address.description, reason: lastError)
     }
 
     deinit { Glibc.close(fd) }

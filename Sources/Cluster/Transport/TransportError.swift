@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Config
+import Sockets
 
 /// Socket-level failures, each naming the peer or address and the system's reason.
 public enum TransportError: Error, CustomStringConvertible, Sendable {
@@ -31,8 +33,14 @@ public enum TransportError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The text of the current `errno`.
-    static func errnoText(_ code: Int32 = errno) -> String {
-        guard let s = strerror(code) else { return "errno \(code)" }
-        return String(cString: s) + " (errno \(code))"
+    static func errnoText(_ code: Int32 = errno) -> String { SocketError.errnoText(code) }
+
+    /// A failed listen on (`listening`) or connect to `address`, named as the cluster names it.
+    init(_ error: SocketError, address: HostPort, listening: Bool) {
+        switch error {
+        case .resolve(_, let reason): self = .resolve(host: address.host, reason: reason)
+        case .socket(_, _, let reason):
+            self = listening ? .bind(address: address.description, reason: reason) : .connect(address: address.description, reason: reason)
+        }
     }
 }
