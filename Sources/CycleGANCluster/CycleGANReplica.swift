@@ -167,6 +167,14 @@ public final class CycleGANReplica: ReplicaModel {
         }
     }
 
+    public func zeroGradients(_ range: Range<Int>) {
+        for piece in pieces(of: range) {
+            self[keyPath: piece.buffer].withUnsafeMutableBufferPointer { target in
+                _ = UnsafeMutableBufferPointer(rebasing: target[piece.floats]).update(repeating: 0)
+            }
+        }
+    }
+
     /// Where floats `range` of `[G ‖ D]` live: per gradient array, its floats `floats`, which
     /// sit at `offset` within `range`.
     private func pieces(of range: Range<Int>) -> [(buffer: ReferenceWritableKeyPath<CycleGANReplica, [Float]>, floats: Range<Int>, offset: Int)] {

@@ -18,7 +18,9 @@ enum BenchClusterCommands {
             With --rank R --hosts H0:P,H1:P,..., this process is replica R of a ring of processes
             (start one per machine or network namespace, same --hosts everywhere). The token comes
             from --token-file or HERD_TOKEN (a fixed benchmark token when neither is set).
-            With --link-gbit, compares with the bound 2(N-1)/N x size / link rate.
+            With --link-gbit, compares with the bound: the busiest link's bytes / link rate (the exact,
+            slot-ordered all-reduce moves the whole buffer once over each link with 2 replicas, twice
+            over the busiest links with 3 or more).
             """,
         options: [
             .value("workers", "N", help: "Replicas on local threads.", default: "2"),
@@ -66,7 +68,9 @@ enum BenchClusterCommands {
             --workers workers, then with one, and prints samples/s of each (steady state: the steps after
             the first, which also pays for file transfers, decodes and ring links) and the all-reduce time per step
             (the ring's own: from the barrier every member reaches once it has computed its share, to the
-            end) next to its bound, 2(N-1)/N x gradient size / link rate, and how long members waited at the
+            end) next to its bound, the busiest link's bytes / link rate (the gradient size once with 2
+            workers, twice with 3 or more: the running sum goes along the ring in slot order, then the sum
+            round to all), and how long members waited at the
             barrier for the slowest one. The all-reduce is the mean over the steps after the first, then
             its minimum, median and maximum and how many steps kept within 10% of the bound. While a run
             goes, a line per step shows its progress (samples/s so far and the step's all-reduce).
@@ -198,7 +202,7 @@ enum BenchClusterCommands {
         }
         let model = try CycleGANModel(architecture: config.model, seed: 0)
         let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))
-        let bound = 2 * Double(workers - 1) / Double(workers) * gradientBytes / linkBytesPerSecond
+        let bound = RingAllReduce.busiestLinkFraction(size: workers) * gradientBytes / linkBytesPerSecond
         print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         var manyRates: [Double] = [], oneRates: [Double] = [], reduces: [Double] = []

@@ -27,13 +27,15 @@ final class ToyCluster: @unchecked Sendable {
     @discardableResult
     func startCoordinator(port: Int = 0, resume: Bool = false, minWorkers: Int = 1, stopAfterStep: Int? = nil,
                           checkpointEvery: Int = 2, microBatch: Int = 1, progressInterval: Double = 1,
-                          model: RunModel? = nil, batchSize: Int = Toy.batch, configJSON: [UInt8]? = nil) throws -> Int {
+                          model: RunModel? = nil, batchSize: Int = Toy.batch, configJSON: [UInt8]? = nil,
+                          adjust: (inout CoordinatorOptions) -> Void = { _ in }) throws -> Int {
         var options = CoordinatorOptions(runName: "toy", listen: HostPort(host: "127.0.0.1", port: port), minWorkers: minWorkers,
                                          batchSize: batchSize, heartbeatSeconds: 0.2, checksumEverySteps: 2,
                                          checkpointEverySteps: checkpointEvery, validationEveryEpochs: 1, resume: resume,
                                          configJSON: configJSON ?? Toy.config(microBatch: microBatch))
         options.stopAfterStep = stopAfterStep
         options.progressIntervalSeconds = progressInterval
+        adjust(&options)
         let toy = ToyRun(directory: directory)
         self.run = toy
         let run: RunModel = model ?? toy
@@ -131,6 +133,7 @@ final class HookedReplica: ReplicaModel, @unchecked Sendable {
     func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>) {
         inner.replaceGradients(range, with: source)
     }
+    func zeroGradients(_ range: Range<Int>) { inner.zeroGradients(range) }
     func applyUpdate(learningRate: Double) throws { try inner.applyUpdate(learningRate: learningRate) }
     func parameterChecksum() -> UInt32 { inner.parameterChecksum() }
     func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8] { try inner.renderValidation(image, domain: domain) }

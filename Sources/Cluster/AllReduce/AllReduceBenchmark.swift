@@ -18,18 +18,19 @@ public enum AllReduceBenchmark {
         public var medianSeconds: Double { seconds.sorted()[seconds.count / 2] }
         /// Buffer bytes reduced per second (algorithm bandwidth), MB/s.
         public var megabytesPerSecond: Double { Double(bytes) / medianSeconds / 1e6 }
-        /// Lower bound on the time at `linkGbit`: each replica sends `2 (N-1)/N × size`.
+        /// Lower bound on the time at `linkGbit`: the busiest link carries
+        /// `RingAllReduce.busiestLinkFraction(size:) × size`.
         public func boundSeconds(linkGbit: Double) -> Double {
-            2 * Double(workers - 1) / Double(workers) * Double(bytes) / (linkGbit * 1e9 / 8)
+            RingAllReduce.busiestLinkFraction(size: workers) * Double(bytes) / (linkGbit * 1e9 / 8)
         }
 
         public func report(linkGbit: Double?) -> String {
             var lines = [String(format: "all-reduce of %.1f MB over %d workers: median %.3f s, best %.3f s per step, %.1f MB/s (buffer bytes / time)",
                                 Double(bytes) / 1e6, workers, medianSeconds, bestSeconds, megabytesPerSecond)]
-            lines.append("  each worker sent \(String(format: "%.1f", 2 * Double(workers - 1) / Double(max(1, workers)) * Double(bytes) / 1e6)) MB per step; replicas agree (crc32 \(String(checksum, radix: 16)))")
+            lines.append("  the busiest link carried \(String(format: "%.1f", RingAllReduce.busiestLinkFraction(size: workers) * Double(bytes) / 1e6)) MB per step; replicas agree (crc32 \(String(checksum, radix: 16)))")
             if let linkGbit {
                 let bound = boundSeconds(linkGbit: linkGbit)
-                lines.append(String(format: "  bound at %.2f Gbit/s: %.3f s per step (2(N-1)/N x size / link rate); achieved %.0f%% of it",
+                lines.append(String(format: "  bound at %.2f Gbit/s: %.3f s per step (busiest link's bytes / link rate); achieved %.0f%% of it",
                                     linkGbit, bound, 100 * bound / medianSeconds))
             }
             return lines.joined(separator: "\n")

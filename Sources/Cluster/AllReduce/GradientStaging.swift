@@ -1,6 +1,9 @@
-/// The worker's all-reduce buffer: `[G ‖ D]` gradients copied out of the replica, summed
-/// across the ring in place, and copied back. Allocated once per model (85 MB for res-6 at
-/// ngf 64) and reused, so no step pays fresh pages inside the timed reduce.
+/// The worker's all-reduce buffers: `[G ‖ D]` gradients copied out of the replica, summed
+/// across the ring in place, and copied back; and, on a worker that is not first in the
+/// ring, one more per micro-batch after its first (each micro-batch's gradient is kept on
+/// its own until the running sum arrives, so the sum is added in slot order). Allocated
+/// once per model (85 MB each for res-6 at ngf 64) and reused, so no step pays fresh pages
+/// inside the timed reduce.
 ///
 /// Ownership: the worker's step thread, and at most one background reduce, which owns
 /// the range it was handed until it is waited for; the two never touch the same floats.

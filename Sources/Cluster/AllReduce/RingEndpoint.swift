@@ -56,6 +56,12 @@ public final class RingEndpoint: Sendable {
     /// Sets the id this worker announces (once the coordinator assigned it).
     public func setWorkerID(_ id: Int) { ownID.set(id) }
 
+    /// This worker's position in `ring` (nil when it is not a member).
+    public func rank(in ring: [RingMember]) -> Int? {
+        let me = ownID.get()
+        return ring.firstIndex { $0.workerID == me }
+    }
+
     /// The links for `generation` of `ring`, opening them if needed: we connect to our
     /// successor and wait for our predecessor to connect to us, within `timeout` seconds.
     public func links(generation: Int, ring: [RingMember], timeout: Double,
@@ -162,10 +168,10 @@ public struct RingLinks: Sendable {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// All-reduces `buffer` (sum) over this ring; see `RingAllReduce.run`.
-    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, step: Int, timeout: Double,
-                          chunkFloats: Int = RingAllReduce.defaultChunkFloats) throws(TransportError) -> RingAllReduce.Stats {
-        try RingAllReduce.run(buffer, rank: rank, size: size, step: step, next: next, previous: previous,
+    /// All-reduces `buffer` and then `addends` (sum, in ring order) over this ring; see `RingAllReduce.run`.
+    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, addends: [UnsafeBufferPointer<Float>] = [], step: Int,
+                          timeout: Double, chunkFloats: Int = RingAllReduce.defaultChunkFloats) throws(TransportError) -> RingAllReduce.Stats {
+        try RingAllReduce.run(buffer, addends: addends, rank: rank, size: size, step: step, next: next, previous: previous,
                               chunkFloats: chunkFloats, timeout: timeout)
     }
 }

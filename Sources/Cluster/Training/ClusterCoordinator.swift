@@ -14,6 +14,8 @@ import Foundation
 /// step is redone by the workers still alive. Replicas apply Adam only on commit.
 public final class ClusterCoordinator {
     let options: CoordinatorOptions
+    /// Samples per micro-batch: workers get whole micro-batches of the global batch.
+    let microBatch: Int
     let model: RunModel
     let token: ClusterToken
     let handle: CoordinatorHandle
@@ -38,6 +40,8 @@ public final class ClusterCoordinator {
     var lastRing: [Int] = []
     var needCheckpoint = false
     var pendingValidation: Int?
+    /// The epoch whose validation images were last said to wait for a worker (said once).
+    var announcedValidationWait: Int?
     var checksums: [Int: [Int: UInt32]] = [:]
     var trainingStarted = false
     var sessionSamples = 0
@@ -88,6 +92,7 @@ public final class ClusterCoordinator {
     public init(options: CoordinatorOptions, model: RunModel, token: ClusterToken, handle: CoordinatorHandle = CoordinatorHandle(),
                 log: @escaping @Sendable (String) -> Void = { print($0) }, jsonLog: (@Sendable (String) -> Void)? = nil) throws(ClusterError) {
         self.options = options
+        microBatch = options.microBatch
         self.model = model
         self.token = token
         self.handle = handle
@@ -151,7 +156,12 @@ public final class ClusterCoordinator {
         if needCheckpoint || !unsynced.isEmpty || pendingValidation != nil {
             guard try ensureStateCopy() else { return false }
         }
-        if needCheckpoint {
+        // The epoch's validation images before its checkpoint, as `herd train` writes them: a
+        // coordinator that dies in between resumes before that checkpoint and renders them again.
+        if let epoch = pendingValidation, try runValidation(epoch: epoch) {
+            pendingValidation = nil
+        }
+        if needCheckpoint && pendingValidation == nil {
             do {
                 let path = try model.saveCheckpoint(stateCopy)
                 handle.status.update { $0.lastCheckpoint = path }
@@ -161,11 +171,11 @@ public final class ClusterCoordinator {
             }
             needCheckpoint = false
         }
-        if let epoch = pendingValidation {
-            pendingValidation = nil
-            try runValidation(epoch: epoch)
-        }
         for m in unsynced { sync(m.id) }
+        if pendingValidation != nil {
+            setPhase("waiting for a worker to render the validation images")
+            return false
+        }
         if options.stopAfterStep.map({ committedStep >= $0 }) == true {
             broadcast(.bye("the coordinator is stopping"))
             setPhase("stopped")
@@ -201,6 +211,7 @@ public final class ClusterCoordinator {
         event("no live replica holds step \(committedStep); rolling back to step \(stateCopy.step) and redoing the steps after it")
         committedStep = stateCopy.step
         needCheckpoint = false
+        pendingValidation = nil   // the redone epoch end asks for them again
         return true
     }
 
@@ -319,7 +330,9 @@ public final class ClusterCoordinator {
         lastRing = ids
         let epoch = schedule.epoch(ofStep: step)
         let samples = Array(schedule.samples(ofStep: step))
-        let counts = SlotAllocator.split(slots: samples.count, speeds: ring.map { m in m.secondsPerSlot.map { 1 / $0 } ?? 0 })
+        let measured = ring.map { m in m.secondsPerSlot.map { 1 / $0 } ?? 0 }
+        let speeds = options.speedsForStep?(step, ring.map(\.name)) ?? measured
+        let counts = SlotAllocator.ranges(slots: samples.count, microBatch: microBatch, speeds: speeds).map(\.count)
         let lr = model.learningRate(epoch: epoch)
         var slotsOf: [Int: [Int]] = [:]
         var tickets: [SlotTicket] = []
@@ -455,16 +468,22 @@ public final class ClusterCoordinator {
 
     // MARK: Validation
 
-    private func runValidation(epoch: Int) throws(ClusterError) {
+    /// Has the workers render the validation images of `epoch` and writes them. False (nothing
+    /// written) when no worker is there to render them: the caller waits for one.
+    private func runValidation(epoch: Int) throws(ClusterError) -> Bool {
         let items: [(item: ValidationItem, blob: Blob)]
         do { items = try model.validationItems(epoch: epoch) } catch { throw .model("cannot read validation images: \(error)") }
-        guard !items.isEmpty else { return }
+        guard !items.isEmpty else { return true }
         var results: [String: ValidationResult] = [:]
         var attempts = 0
         while results.count < items.count && attempts < 3 {
             attempts += 1
             let workers = members.values.filter(\.synced).sorted { $0.id < $1.id }
-            guard !workers.isEmpty else { event("no worker to render the validation images of epoch \(epoch)"); return }
+            guard !workers.isEmpty else {
+                if announcedValidationWait != epoch { event("no worker to render the validation images of epoch \(epoch); waiting for one") }
+                announcedValidationWait = epoch
+                return false
+            }
             let missing = items.filter { results[$0.item.name] == nil }
             for (w, m) in workers.enumerated() {
                 let mine = missing.enumerated().filter { $0.offset % workers.count == w }.map(\.element)
@@ -491,6 +510,7 @@ public final class ClusterCoordinator {
         } catch {
             event("could not write the validation images of epoch \(epoch): \(error)")
         }
+        return true
     }
 
     // MARK: Plumbing

@@ -60,6 +60,8 @@ public final class ClusterWorker {
     var model: ReplicaModel?
     /// The all-reduce buffer (see `stagingBuffer(count:)`).
     private var staging: GradientStaging?
+    /// Micro-batch gradients kept apart until the ring's running sum arrives (see `runStep`).
+    private var extras: [GradientStaging] = []
     var modelConfig: [UInt8] = []
     var committedStep = -1
     var checksumEvery = 10
@@ -290,23 +292,46 @@ public final class ClusterWorker {
             guard blobs.count == t.blobs.count else { return .lost("the coordinator did not send every file of step \(plan.step)") }
             inputs.append(SampleInput(slot: t.slot, epoch: t.epoch, index: t.sampleIndex, blobs: blobs, digests: t.blobs, plan: t.plan))
         }
+        // The coordinator gives every worker whole micro-batches of the global batch (`herd train`'s),
+        // so cutting our slots from the first one cuts them where `herd train` does.
         let micro = max(1, microBatch(model))
         let batches = stride(from: 0, to: inputs.count, by: micro).map { Array(inputs[$0..<min($0 + micro, inputs.count)]) }
         var losses = [Double](repeating: 0, count: model.lossNames.count)
         var fakes: [SlotPayload] = []
-        log("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (generators)")
-        for batch in batches {
-            let pass = try model.generatorPass(batch, scale: Float(batch.count) / Float(plan.globalBatch))
+        if inputs.isEmpty {
+            log("step \(plan.step): no slots for this worker this step; it passes the ring's sums on")
+        } else {
+            log("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (generators)")
+        }
+        // The order of summation is `herd train`'s (see `RingAllReduce`): the first worker of the
+        // ring accumulates its micro-batches' gradients in the replica as `herd train` does; any
+        // other keeps each one apart (the first in `staging`, the others in `extras`) until the
+        // running sum of the slots before its own arrives.
+        let staging = stagingBuffer(count: model.gradientCount)
+        let keepApart = (ring.rank(in: plan.ring) ?? 0) > 0
+        let extras = extraBuffers(keepApart ? max(0, batches.count - 1) : 0, count: model.gradientCount)
+        let generatorPart = 0..<min(max(0, model.generatorGradientCount), model.gradientCount)
+        let discriminatorPart = generatorPart.upperBound..<model.gradientCount
+        /// After micro-batch `m`'s pass: moves its gradient (floats `part`) out of the replica when kept apart.
+        func setAside(_ m: Int, _ part: Range<Int>) {
+            guard keepApart, !part.isEmpty else { return }
+            model.copyGradients(part, into: m == 0 ? staging[part] : extras[m - 1][part])
+            model.zeroGradients(part)
+        }
+        /// Before reducing floats `part`: the staging buffer holds the first (or only) sum to send.
+        func stage(_ part: Range<Int>) {
+            if !keepApart || batches.isEmpty { model.copyGradients(part, into: staging[part]) }
+        }
+        for (m, batch) in batches.enumerated() {
+            let pass = try model.generatorPass(batch, scale: Self.share(batch.count, of: plan.globalBatch))
             for (i, l) in pass.losses.enumerated() where i < losses.count { losses[i] += l }
             for (s, f) in zip(batch, pass.fakes) { fakes.append(SlotPayload(slot: s.slot, values: f)) }
+            setAside(m, generatorPart)
             if isAborted() { return abandon() }
         }
         let generatorSeconds = Date().timeIntervalSince(start)
         // Sum the generator gradients across the ring while the discriminator passes run:
         // they are final now, and the network would otherwise idle until the end of the step.
-        let staging = stagingBuffer(count: model.gradientCount)
-        let generatorPart = 0..<min(max(0, model.generatorGradientCount), model.gradientCount)
-        let discriminatorPart = generatorPart.upperBound..<model.gradientCount
         var early: BackgroundReduce?
         // Whatever ends this attempt, no reduce may outlive it (the staging buffer is reused).
         defer {
@@ -316,9 +341,10 @@ public final class ClusterWorker {
             }
         }
         if !generatorPart.isEmpty {
-            model.copyGradients(generatorPart, into: staging[generatorPart])
-            early = BackgroundReduce { [staging] () throws(TransportError) -> RingTime in
-                try Self.reduce(staging[generatorPart], plan: plan, ring: ring, cancelled: isAborted)
+            stage(generatorPart)
+            early = BackgroundReduce { [staging, extras] () throws(TransportError) -> RingTime in
+                try Self.reduce(staging[generatorPart], addends: extras.map { UnsafeBufferPointer($0[generatorPart]) },
+                                plan: plan, ring: ring, cancelled: isAborted)
             }
         }
         try connection.send(.fakes(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: fakes, seconds: generatorSeconds)))
@@ -348,12 +374,13 @@ public final class ClusterWorker {
             }
         }
         let discStart = Date()
-        for batch in batches {
+        for (m, batch) in batches.enumerated() {
             let pass = try model.discriminatorPass(batch, pooled: batch.map { pooled[$0.slot] ?? [] },
-                                                   scale: Float(batch.count) / Float(plan.globalBatch))
+                                                   scale: Self.share(batch.count, of: plan.globalBatch))
             for (i, l) in pass.enumerated() where model.lossNames.count - pass.count + i < losses.count {
                 losses[model.lossNames.count - pass.count + i] += l
             }
+            setAside(m, discriminatorPart)
             if isAborted() { return abandon() }
         }
         let computeSeconds = generatorSeconds + Date().timeIntervalSince(discStart)
@@ -364,8 +391,10 @@ public final class ClusterWorker {
             let generatorTime = try early?.wait().get() ?? RingTime()
             var discriminatorTime = RingTime()
             if !discriminatorPart.isEmpty {
-                model.copyGradients(discriminatorPart, into: staging[discriminatorPart])
-                discriminatorTime = try Self.reduce(staging[discriminatorPart], plan: plan, ring: ring, cancelled: isAborted)
+                stage(discriminatorPart)
+                discriminatorTime = try Self.reduce(staging[discriminatorPart],
+                                                    addends: extras.map { UnsafeBufferPointer($0[discriminatorPart]) },
+                                                    plan: plan, ring: ring, cancelled: isAborted)
             }
             model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
             log(String(format: "step %d: computed %.2f s (generators %.2f s); all-reduce %.3f s (generators %.3f s, during the discriminators; then %.3f s), waited %.3f s at the ring barrier",
@@ -416,18 +445,20 @@ public final class ClusterWorker {
         }
     }
 
-    /// Sums `buffer` across the ring of `plan` in place, after a barrier: the transfer time
-    /// is the ring's own (comparable with the link bound), the wait is for the slowest member.
+    /// Sums `buffer` then `addends` across the ring of `plan` in place (in ring order: see
+    /// `RingAllReduce`), after a barrier: the transfer time is the ring's own (comparable with
+    /// the link bound), the wait is for the slowest member.
     ///
     /// The barrier may wait as long as a slow machine computes (`barrierTimeout`); an abort
     /// or a dead peer ends it at once (the links close), so no long timeout is ever sat out.
-    private static func reduce(_ buffer: UnsafeMutableBufferPointer<Float>, plan: StepPlan, ring: RingEndpoint,
+    private static func reduce(_ buffer: UnsafeMutableBufferPointer<Float>, addends: [UnsafeBufferPointer<Float>],
+                               plan: StepPlan, ring: RingEndpoint,
                                cancelled: () -> Bool) throws(TransportError) -> RingTime {
         let start = Date()
         let links = try ring.links(generation: plan.ringGeneration, ring: plan.ring, timeout: 10, cancelled: cancelled)
         _ = try links.barrier(step: plan.step, timeout: barrierTimeout)
         let ready = Date()
-        _ = try links.allReduce(buffer, step: plan.step, timeout: 10)
+        _ = try links.allReduce(buffer, addends: addends, step: plan.step, timeout: 10)
         return RingTime(transfer: Date().timeIntervalSince(ready), wait: ready.timeIntervalSince(start))
     }
 
@@ -440,6 +471,20 @@ public final class ClusterWorker {
         let fresh = GradientStaging(count: count)
         staging = fresh
         return fresh
+    }
+
+    /// `count` buffers of `floats` floats for micro-batch gradients kept apart, reused across
+    /// steps (kept while the model keeps its size: as many as the most micro-batches a step gave).
+    private func extraBuffers(_ count: Int, count floats: Int) -> [GradientStaging] {
+        if extras.first.map({ $0.count != floats }) == true { extras = [] }
+        while extras.count < count { extras.append(GradientStaging(count: floats)) }
+        return Array(extras.prefix(count))
+    }
+
+    /// A micro-batch's share of the global batch, the scale of its gradient: computed as
+    /// `TrainingStep` computes it (in Double, then rounded to Float), so the bits agree.
+    static func share(_ samples: Int, of globalBatch: Int) -> Float {
+        Float(Double(samples) / Double(max(1, globalBatch)))
     }
 
     /// Files received: cached by digest and counted.
@@ -489,8 +534,6 @@ public final class ClusterWorker {
 
     /// Samples per micro-batch from the run configuration (1 when absent).
     private func microBatch(_ model: ReplicaModel) -> Int {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(modelConfig)) as? [String: Any],
-              let training = object["training"] as? [String: Any], let micro = training["microBatch"] as? Int else { return 1 }
-        return micro
+        SlotAllocator.microBatch(configJSON: modelConfig)
     }
 }

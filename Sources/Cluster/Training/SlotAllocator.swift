@@ -1,5 +1,30 @@
+import Foundation
+
 /// Splits a step's slots among workers in proportion to their measured speed.
 public enum SlotAllocator {
+    /// Contiguous slot ranges per worker (in ring order) covering `0..<slots`, cut only at
+    /// multiples of `microBatch`: each worker gets whole micro-batches of the global batch,
+    /// `herd train`'s, so the cluster computes the same micro-batches and sums their
+    /// gradients in the same order. The micro-batches are split in proportion to `speeds`
+    /// (see ``split(slots:speeds:)``); the last one may be short, as in `herd train`.
+    public static func ranges(slots: Int, microBatch: Int, speeds: [Double]) -> [Range<Int>] {
+        let micro = max(1, microBatch)
+        let units = (max(0, slots) + micro - 1) / micro
+        var next = 0
+        return split(slots: units, speeds: speeds).map { count in
+            let first = min(slots, next * micro)
+            next += count
+            return first..<min(slots, next * micro)
+        }
+    }
+
+    /// `training.microBatch` of a run configuration as JSON (what workers receive); 1 when absent.
+    public static func microBatch(configJSON: [UInt8]) -> Int {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(configJSON)) as? [String: Any],
+              let training = object["training"] as? [String: Any], let micro = training["microBatch"] as? Int else { return 1 }
+        return max(1, micro)
+    }
+
     /// Slot counts per worker summing to `slots`, proportional to `speeds`
     /// (samples per second; non-positive or unknown speeds count as the mean of the
     /// known ones), by largest remainder with ties to the earlier worker.

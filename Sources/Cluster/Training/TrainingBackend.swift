@@ -75,12 +75,23 @@ public protocol ReplicaModel: AnyObject {
     func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>)
     /// Overwrites floats `range` of the gradient buffer with `source` (the all-reduced sums).
     func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>)
+    /// Zeroes floats `range` of the gradient buffer (after a micro-batch's gradient was copied
+    /// out to be kept apart), so the next pass adds its gradient to zeros.
+    func zeroGradients(_ range: Range<Int>)
     /// Adam on G then Adam on D with the (summed) gradient buffer.
     func applyUpdate(learningRate: Double) throws
     /// CRC32 of the parameters (replicas compare it).
     func parameterChecksum() -> UInt32
     /// Translates a validation image (encoded bytes, domain 0 = A, 1 = B) into PNG bytes.
     func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8]
+}
+
+extension ReplicaModel {
+    /// Zeroes floats `range` through `replaceGradients` (models with direct access do better).
+    public func zeroGradients(_ range: Range<Int>) {
+        let zeros = [Float](repeating: 0, count: range.count)
+        zeros.withUnsafeBufferPointer { replaceGradients(range, with: $0) }
+    }
 }
 
 /// The coordinator's side of a run: data, schedule, the fake pools, checkpoints, validation output.
