@@ -276,7 +276,6 @@ enum GEMM {
         line: UnsafeMutablePointer<Float>
     ) {
         let full = nc / nr * nr
-        if b.packColumnPanels(rows: p0, kc, columns: j0, count: nc, width: nr, into: dst) { return }
         if b.prefersRowCopies {
             for p in 0..<kc {
                 b.copyRow(p0 + p, columns: j0, count: nc, to: line, stride: 1)

@@ -11,17 +11,9 @@ protocol MatrixSource: Sendable {
     /// Writes rows `first..<first+rows` (rows <= panel), columns `start..<start+count`, interleaved:
     /// element (row r, column p) to `dst[p * panel + r]` (one packed GEMM A panel).
     func packPanel(rows first: Int, _ rows: Int, columns start: Int, count: Int, panel: Int, into dst: UnsafeMutablePointer<Float>)
-    /// Packs rows `first..<first+rows`, columns `start..<start+count` straight into `width`-wide
-    /// k-major panels (element (row r, column j) to `dst[(j / width) * width * rows + r * width + j % width]`,
-    /// the last panel zero-padded). Returns false when the source has no such fast path.
-    func packColumnPanels(rows first: Int, _ rows: Int, columns start: Int, count: Int, width: Int, into dst: UnsafeMutablePointer<Float>) -> Bool
 }
 
 extension MatrixSource {
-    func packColumnPanels(rows first: Int, _ rows: Int, columns start: Int, count: Int, width: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
-        false
-    }
-
     func packPanel(rows first: Int, _ rows: Int, columns start: Int, count: Int, panel: Int, into dst: UnsafeMutablePointer<Float>) {
         if prefersRowCopies {
             for r in 0..<rows { copyRow(first + r, columns: start, count: count, to: dst + r, stride: panel) }
