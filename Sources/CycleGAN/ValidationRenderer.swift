@@ -27,18 +27,30 @@ public enum ValidationRenderer {
             ("B", set.itemsB, model.generatorBA, model.generatorAB),
         ] {
             for item in items {
-                let input = try Tensor.images([item.values], height: set.size, width: set.size)
-                let fake = try Inference.run { try forward(input) }
-                let reconstructed = try Inference.run { try backward(fake) }
-                let panels = [input, fake, reconstructed].compactMap {
-                    Image(chwFloats: $0.scalars, width: set.size, height: set.size)
-                }
-                guard panels.count == 3, let row = Image.horizontalConcatenation(panels) else {
-                    throw .invalidBatch("validation image \(item.name) could not be rendered")
-                }
+                let row = try Self.row(item.values, size: set.size, name: item.name, forward: forward, backward: backward)
                 rows.append(ValidationRow(name: prefix + "_" + item.name, image: row))
             }
         }
         return rows
+    }
+
+    /// One image's row, `real | translated | reconstructed`: `values` (`[3 * size²]`, CHW, in
+    /// [-1, 1]) of domain A (`fromA`, through G_AB then G_BA) or B (through G_BA then G_AB),
+    /// with the model's current generators. Runs without recording a graph.
+    public static func row(model: CycleGANModel, values: [Float], size: Int, fromA: Bool, name: String) throws(CycleGANError) -> Image {
+        let (forward, backward) = fromA ? (model.generatorAB, model.generatorBA) : (model.generatorBA, model.generatorAB)
+        return try row(values, size: size, name: name, forward: forward, backward: backward)
+    }
+
+    private static func row(_ values: [Float], size: Int, name: String, forward: ResnetGenerator,
+                            backward: ResnetGenerator) throws(CycleGANError) -> Image {
+        let input = try Tensor.images([values], height: size, width: size)
+        let fake = try Inference.run { try forward(input) }
+        let reconstructed = try Inference.run { try backward(fake) }
+        let panels = [input, fake, reconstructed].compactMap { Image(chwFloats: $0.scalars, width: size, height: size) }
+        guard panels.count == 3, let row = Image.horizontalConcatenation(panels) else {
+            throw .invalidBatch("validation image \(name) could not be rendered")
+        }
+        return row
     }
 }

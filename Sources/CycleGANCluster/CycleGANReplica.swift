@@ -201,15 +201,7 @@ public final class CycleGANReplica: ReplicaModel {
     /// `real | translated | reconstructed` as PNG.
     public func renderValidation(_ image: [UInt8], domain: Int) throws -> [UInt8] {
         let values = try FloatBlob.decode(image, count: imageCount)
-        let input = try Tensor.images([values], height: size, width: size)
-        let (forward, backward) = domain == 0 ? (model.generatorAB, model.generatorBA) : (model.generatorBA, model.generatorAB)
-        let fake = try GradMode.noGrad { try forward(input) }
-        let rec = try GradMode.noGrad { try backward(fake) }
-        let panels = [input, fake, rec].compactMap { Image(chwFloats: $0.scalars, width: size, height: size) }
-        guard panels.count == 3, let row = Image.horizontalConcatenation(panels) else {
-            throw ClusterError.model("validation image could not be rendered")
-        }
-        return PNGEncoder.encode(row)
+        return PNGEncoder.encode(try ValidationRenderer.row(model: model, values: values, size: size, fromA: domain == 0, name: "the validation image"))
     }
 }
 
