@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
         .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "CycleGAN", "Datasets", "Tensor"], swiftSettings: settings),
         .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Cluster", "CycleGANCluster", "ClusterCLI", "CycleGAN", "Datasets", "Dashboard", "Sockets"], swiftSettings: settings),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Sockets"], swiftSettings: settings),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Imaging", "Sockets"], swiftSettings: settings),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
     ]
 )

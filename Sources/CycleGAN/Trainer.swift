@@ -145,7 +145,7 @@ public final class Trainer {
             if let validation, epoch % every == 0 || epoch == totalEpochs,
                !validation.itemsA.isEmpty || !validation.itemsB.isEmpty {
                 let rows = try ValidationRenderer.rows(model: model, set: validation)
-                let directory = try ValidationGallery.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
+                let directory = try ValidationGalleryWriter.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
                 events(.validation(epoch: epoch, directory: directory))
             }
             events(.epochFinished(epoch: epoch, seconds: Date().timeIntervalSince(epochStart)))

@@ -142,7 +142,7 @@ public final class CycleGANRun: RunModel {
                 problems.append("\(item.name) is not a readable PNG (\(error))")
             }
         }
-        let directory = try ValidationGallery.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
+        let directory = try ValidationGalleryWriter.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
         guard problems.isEmpty else {
             throw ClusterError.model("validation images of epoch \(epoch) left out: " + problems.joined(separator: "; "))
         }

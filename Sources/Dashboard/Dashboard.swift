@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Imaging
 import Synchronization
 
 /// The live dashboard of one run: holds (or is given) the run's status, renders
@@ -138,7 +139,7 @@ public final class Dashboard: Sendable {
     private func validationImage(_ path: String) -> HTTPResponse {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard let valDirectory, parts.count == 4, parts[0].isEmpty, parts[1] == "val",
-              ValidationGallery.epochNumber(directoryName: String(parts[2])) != nil,
+              GalleryLayout.epoch(directoryName: String(parts[2])) != nil,
               ValidationGallery.isServableImageName(String(parts[3])) else {
             return .error(404)
         }

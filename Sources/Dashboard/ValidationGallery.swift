@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
+import Imaging
 
-/// The validation images available, by epoch: the run's val directory holds
-/// `epoch_NNN/NAME.png` (NNN: the epoch, zero-padded to at least 3 digits).
+/// The validation images available, by epoch, read from a run's val directory in the
+/// gallery layout (`GalleryLayout`: `epoch_NNN/NAME.png`).
 public struct ValidationGallery: Sendable, Codable, Equatable {
     /// One epoch's images.
     public struct Epoch: Sendable, Codable, Equatable {
@@ -33,7 +34,7 @@ public struct ValidationGallery: Sendable, Codable, Equatable {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return ValidationGallery() }
         var epochs: [Epoch] = []
         for name in names {
-            guard let epoch = epochNumber(directoryName: name),
+            guard let epoch = GalleryLayout.epoch(directoryName: name),
                   isKind(directory + "/" + name, S_IFDIR),
                   let files = try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + name) else { continue }
             let images = files.filter { isServableImageName($0) && isKind(directory + "/" + name + "/" + $0, S_IFREG) }
@@ -42,20 +43,6 @@ public struct ValidationGallery: Sendable, Codable, Equatable {
         }
         epochs.sort { $0.epoch < $1.epoch }
         return ValidationGallery(epochs: Array(epochs.suffix(maxEpochs)))
-    }
-
-    /// The directory name of an epoch: `epoch_` and zero-padded digits (`epoch_007`).
-    public static func directoryName(epoch: Int) -> String {
-        let digits = String(max(0, epoch))
-        return "epoch_" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
-    }
-
-    /// The epoch of a directory called `epoch_` followed by 1 to 6 digits, else nil.
-    static func epochNumber(directoryName name: String) -> Int? {
-        guard name.hasPrefix("epoch_") else { return nil }
-        let digits = name.dropFirst(6)
-        guard (1...6).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int(digits)
     }
 
     /// Names served: letters, digits, `.`, `_`, `-`, not starting with `.`, ending `.png`, at most 128 characters.

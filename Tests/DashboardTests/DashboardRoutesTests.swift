@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Testing
 @testable import Dashboard
 
@@ -99,8 +100,8 @@ import Testing
             .init(epoch: 10, images: ["epoch_010/A_1.png", "epoch_010/B_1.png"]),
         ]))
         #expect(ValidationGallery.scan(directory: dir.path + "/missing").epochs.isEmpty)
-        #expect(ValidationGallery.directoryName(epoch: 7) == "epoch_007")
-        #expect(ValidationGallery.directoryName(epoch: 1234) == "epoch_1234")
+        #expect(GalleryLayout.directoryName(epoch: 7) == "epoch_007")
+        #expect(GalleryLayout.directoryName(epoch: 1234) == "epoch_1234")
     }
 
     @Test func startRefusesNonLoopbackUnlessAllowed() throws {

@@ -1,13 +1,12 @@
 import Foundation
 import Imaging
 
-/// Writes validation rows to disk: `VAL/epoch_NNN/<row>.png`, `VAL/epoch_NNN/grid.png`
-/// (all rows stacked) and `VAL/index.html`, a table of every epoch's rows side by side.
-public enum ValidationGallery {
+/// Writes validation rows to disk in the gallery layout (`GalleryLayout`): a PNG per row and
+/// the epoch's grid in `VAL/epoch_NNN/`, and `VAL/index.html`, every epoch's rows side by side.
+public enum ValidationGalleryWriter {
     /// The directory of one epoch's images inside `validationDirectory`.
     public static func epochDirectory(_ validationDirectory: String, epoch: Int) -> String {
-        let digits = String(epoch)
-        return validationDirectory + "/epoch_" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+        validationDirectory + "/" + GalleryLayout.directoryName(epoch: epoch)
     }
 
     /// Writes `rows` for `epoch` under `validationDirectory` (e.g. `checkpoints/NAME/val`)
@@ -24,7 +23,7 @@ public enum ValidationGallery {
             try writeFile(directory + "/" + row.name + ".png", bytes: PNGEncoder.encode(row.image))
         }
         if let grid = Image.verticalConcatenation(rows.map(\.image)) {
-            try writeFile(directory + "/grid.png", bytes: PNGEncoder.encode(grid))
+            try writeFile(directory + "/" + GalleryLayout.gridName, bytes: PNGEncoder.encode(grid))
         }
         try writeIndex(validationDirectory: validationDirectory)
         return directory
@@ -34,13 +33,13 @@ public enum ValidationGallery {
     public static func writeIndex(validationDirectory: String) throws(CycleGANError) {
         let fileManager = FileManager.default
         let epochs = ((try? fileManager.contentsOfDirectory(atPath: validationDirectory)) ?? [])
-            .filter { $0.hasPrefix("epoch_") }
+            .filter { GalleryLayout.epoch(directoryName: $0) != nil }
             .sorted()
         var names = Set<String>()
         var present: [String: Set<String>] = [:]
         for epoch in epochs {
             let files = ((try? fileManager.contentsOfDirectory(atPath: validationDirectory + "/" + epoch)) ?? [])
-                .filter { $0.hasSuffix(".png") && $0 != "grid.png" }
+                .filter { $0.hasSuffix(".png") && $0 != GalleryLayout.gridName }
             present[epoch] = Set(files)
             names.formUnion(files)
         }
@@ -52,7 +51,7 @@ public enum ValidationGallery {
             <h1>Validation: real | translated | reconstructed</h1>
             <table><tr><th>image</th>
             """
-        for epoch in epochs { html += "<th>\(escape(epoch)) <a href=\"\(escape(epoch))/grid.png\">grid</a></th>" }
+        for epoch in epochs { html += "<th>\(escape(epoch)) <a href=\"\(escape(epoch))/\(GalleryLayout.gridName)\">grid</a></th>" }
         html += "</tr>\n"
         for name in names.sorted() {
             html += "<tr><td>\(escape(name))</td>"
@@ -66,7 +65,7 @@ public enum ValidationGallery {
             html += "</tr>\n"
         }
         html += "</table></body></html>\n"
-        try writeFile(validationDirectory + "/index.html", bytes: Array(html.utf8))
+        try writeFile(validationDirectory + "/" + GalleryLayout.indexName, bytes: Array(html.utf8))
     }
 
     static func escape(_ text: String) -> String {
