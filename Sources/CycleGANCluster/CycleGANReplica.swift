@@ -64,7 +64,7 @@ public final class CycleGANReplica: ReplicaModel {
     }
 
     public var gradientCount: Int { gradG.count + gradD.count }
-    public var fakeCount: Int { 2 * imageCount }
+    public var exchangeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
     static let lossNames = ["G_gan_AB", "G_gan_BA", "cycle_A", "cycle_B", "idt_A", "idt_B", "D_A", "D_B"]
 
@@ -83,7 +83,7 @@ public final class CycleGANReplica: ReplicaModel {
         reals = [:]
     }
 
-    public func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double]) {
+    public func firstPass(_ samples: [SampleInput], scale: Float) throws -> (exchange: [[Float]], losses: [Double]) {
         var a: [[Float]] = [], b: [[Float]] = []
         for s in samples {
             let pair = try sampleImages(of: s)
@@ -134,20 +134,20 @@ public final class CycleGANReplica: ReplicaModel {
         return image
     }
 
-    public func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {
+    public func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double] {
         let pairs = samples.compactMap { reals[$0.slot] }
-        guard pairs.count == samples.count, pooled.allSatisfy({ $0.count == fakeCount }) else {
+        guard pairs.count == samples.count, exchanged.allSatisfy({ $0.count == exchangeCount }) else {
             throw ClusterError.model("discriminator pass without the generator pass's images or with wrong-sized fakes")
         }
         let realA = try Tensor.images(pairs.map(\.a), height: size, width: size)
         let realB = try Tensor.images(pairs.map(\.b), height: size, width: size)
-        let fakeA = try Tensor.images(pooled.map { Array($0[0..<imageCount]) }, height: size, width: size)
-        let fakeB = try Tensor.images(pooled.map { Array($0[imageCount...]) }, height: size, width: size)
+        let fakeA = try Tensor.images(exchanged.map { Array($0[0..<imageCount]) }, height: size, width: size)
+        let fakeB = try Tensor.images(exchanged.map { Array($0[imageCount...]) }, height: size, width: size)
         let l = try model.discriminatorPass(realA: realA, realB: realB, pooledFakeA: fakeA, pooledFakeB: fakeB, scale: scale, gradients: &gradD)
         return [l.discriminatorA, l.discriminatorB].map { $0 * Double(scale) }
     }
 
-    public var generatorGradientCount: Int { gradG.count }
+    public var firstPassGradientCount: Int { gradG.count }
 
     public func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
         for piece in pieces(of: range) {

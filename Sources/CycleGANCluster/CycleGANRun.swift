@@ -62,7 +62,7 @@ public final class CycleGANRun: RunModel {
 
     public var epochLength: Int { planner.epochLength }
     public var totalEpochs: Int { schedule.totalEpochs }
-    public var fakeCount: Int { 2 * imageCount }
+    public var exchangeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
     public func learningRate(epoch: Int) -> Double { schedule.rate(epoch: epoch) }
 

@@ -53,8 +53,8 @@ import Testing
         let reference = try toyReference()
         let cluster = ToyCluster()
         let port = try cluster.startCoordinator(minWorkers: 2)
-        cluster.startWorker("a", port: port, generatorGradientCount: early)
-        cluster.startWorker("b", port: port, generatorGradientCount: early)
+        cluster.startWorker("a", port: port, firstPassGradientCount: early)
+        cluster.startWorker("b", port: port, firstPassGradientCount: early)
         try #require(cluster.waitForEnd(), "run did not finish:\n\(cluster.transcript)")
         #expect(cluster.coordinatorError.get() == nil, "\(cluster.transcript)")
         for w in cluster.workers {

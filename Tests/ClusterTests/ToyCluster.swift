@@ -61,10 +61,10 @@ final class ToyCluster: @unchecked Sendable {
     /// Starts a worker thread against `port`.
     @discardableResult
     func startWorker(_ name: String, port: Int, token: ClusterToken? = nil, model: ReplicaModel? = nil, fileCacheBytes: Int? = nil,
-                     generatorGradientCount: Int? = nil, onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
+                     firstPassGradientCount: Int? = nil, onPass: ((ToyReplica, WorkerHandle) -> Void)? = nil) -> Int {
         let handle = WorkerHandle()
         let replica = ToyReplica()
-        if let generatorGradientCount { replica.generatorGradientCount = generatorGradientCount }
+        if let firstPassGradientCount { replica.firstPassGradientCount = firstPassGradientCount }
         if let onPass { replica.onPass = { [unowned replica] in onPass(replica, handle) } }
         let chosen: ReplicaModel = model ?? replica
         if let hooked = model as? HookedReplica, let onPass { hooked.onPass = { onPass(replica, handle) } }
@@ -108,25 +108,25 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
 
-/// Wraps a replica to run a hook at every generator pass (to make things happen mid-run).
+/// Wraps a replica to run a hook at every first pass (to make things happen mid-run).
 final class HookedReplica: ReplicaModel, @unchecked Sendable {
     let inner: ReplicaModel
     var onPass: (() -> Void)?
     init(_ inner: ReplicaModel) { self.inner = inner }
     var gradientCount: Int { inner.gradientCount }
-    var fakeCount: Int { inner.fakeCount }
+    var exchangeCount: Int { inner.exchangeCount }
     var lossNames: [String] { inner.lossNames }
     func load(_ state: ReplicaState) throws { try inner.load(state) }
     func state(step: Int) -> ReplicaState { inner.state(step: step) }
     func resetGradients() { inner.resetGradients() }
-    func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double]) {
+    func firstPass(_ samples: [SampleInput], scale: Float) throws -> (exchange: [[Float]], losses: [Double]) {
         onPass?()
-        return try inner.generatorPass(samples, scale: scale)
+        return try inner.firstPass(samples, scale: scale)
     }
-    func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {
-        try inner.discriminatorPass(samples, pooled: pooled, scale: scale)
+    func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double] {
+        try inner.secondPass(samples, exchanged: exchanged, scale: scale)
     }
-    var generatorGradientCount: Int { inner.generatorGradientCount }
+    var firstPassGradientCount: Int { inner.firstPassGradientCount }
     func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
         inner.copyGradients(range, into: destination)
     }

@@ -1,10 +1,15 @@
 import Foundation
 @testable import Cluster
 
-/// A tiny two-network model with CycleGAN's step structure (generator pass with the
-/// discriminator frozen, fakes through a stateful pool on the coordinator, discriminator
-/// pass on the pooled fakes, Adam G then Adam D), so the cluster's distribution logic
-/// can be checked against a single-process reference in milliseconds.
+/// The worked example of a second model on the cluster engine (docs/ARCHITECTURE.md, "Where
+/// to add a model"): `ToyReplica` is its `ReplicaModel` (a worker's side), `ToyRun` its
+/// `RunModel` (the coordinator's side), and `toyReference` the same training in one process.
+///
+/// A tiny two-network model with CycleGAN's step structure: a first pass (the "generator" g
+/// with the "discriminator" w frozen) whose payloads go through a stateful pool on the
+/// coordinator (the exchange), a second pass on the exchanged payloads, then Adam on g and on
+/// w. Small enough that the cluster's distribution logic is checked against the
+/// single-process reference in milliseconds.
 enum Toy {
     static let d = 6
     static let datasetSize = 5
@@ -68,7 +73,7 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
     }
 
     var gradientCount: Int { 2 * Toy.d }
-    var fakeCount: Int { Toy.d }
+    var exchangeCount: Int { Toy.d }
     var lossNames: [String] { ["G", "D"] }
 
     static func initialState() -> ReplicaState { ToyReplica().state(step: 0) }
@@ -88,7 +93,7 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
 
     func resetGradients() { grads = .init(repeating: 0, count: 2 * Toy.d) }
 
-    func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double]) {
+    func firstPass(_ samples: [SampleInput], scale: Float) throws -> (exchange: [[Float]], losses: [Double]) {
         onPass?()
         let d = Toy.d, n = Float(samples.count)
         var fakes: [[Float]] = []
@@ -112,10 +117,10 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
         return (fakes, [loss * Double(scale) / Double(n)])
     }
 
-    func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double] {
+    func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double] {
         let d = Toy.d, n = Float(samples.count)
         var loss = 0.0
-        for (s, p) in zip(samples, pooled) {
+        for (s, p) in zip(samples, exchanged) {
             let x = Toy.sample(s)
             for i in 0..<d {
                 let w = params[d + i]
@@ -129,7 +134,7 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
 
     /// The generator pass writes only `dg` (the first half), so it is reduced during the D
     /// pass. Tests set other splits (any prefix of `dg` is final after the G pass too).
-    var generatorGradientCount = Toy.d
+    var firstPassGradientCount = Toy.d
 
     func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
         for (i, g) in zip(destination.indices, grads[range]) { destination[i] = g }
@@ -180,7 +185,7 @@ final class ToyRun: RunModel, @unchecked Sendable {
 
     var epochLength: Int { Toy.epochLength }
     var totalEpochs: Int { Toy.totalEpochs }
-    var fakeCount: Int { Toy.d }
+    var exchangeCount: Int { Toy.d }
     var lossNames: [String] { ["G", "D"] }
     func learningRate(epoch: Int) -> Double { Toy.lr(epoch: epoch) }
     func blobs(epoch: Int, index: Int) -> [Blob] { [Blob(bytes: Toy.image(Toy.imageID(epoch: epoch, index: index)))] }
@@ -249,11 +254,11 @@ func toyReference(steps: Int? = nil, microBatch: Int = 1) throws -> [Float] {
         replica.resetGradients()
         let batches = stride(from: 0, to: inputs.count, by: microBatch).map { Array(inputs[$0..<min($0 + microBatch, inputs.count)]) }
         var fakes: [[Float]] = []
-        for b in batches { fakes += try replica.generatorPass(b, scale: Float(b.count) / Float(inputs.count)).fakes }
+        for b in batches { fakes += try replica.firstPass(b, scale: Float(b.count) / Float(inputs.count)).exchange }
         let pooled = try run.exchange(fakes)
         var offset = 0
         for b in batches {
-            _ = try replica.discriminatorPass(b, pooled: Array(pooled[offset..<(offset + b.count)]), scale: Float(b.count) / Float(inputs.count))
+            _ = try replica.secondPass(b, exchanged: Array(pooled[offset..<(offset + b.count)]), scale: Float(b.count) / Float(inputs.count))
             offset += b.count
         }
         try replica.applyUpdate(learningRate: Toy.lr(epoch: epoch))

@@ -23,8 +23,8 @@ func sampleMessages() -> [Message] {
         .stepPlan(StepPlan(step: 3, epoch: 1, learningRate: 2e-4, globalBatch: 4, ringGeneration: 2,
                            ring: [RingMember(workerID: 1, host: "10.0.0.2", port: 7071), RingMember(workerID: 2, host: "::1", port: 7072)],
                            slots: [SlotTicket(slot: 2, epoch: 1, sampleIndex: 10, blobs: [digest, digest], plan: [1, 0, 255])])),
-        .fakes(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 0, values: [1, 2]), SlotPayload(slot: 1, values: [])], seconds: 0.25)),
-        .pooled(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 1, values: [3])], seconds: 0)),
+        .firstPassResults(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 0, values: [1, 2]), SlotPayload(slot: 1, values: [])], seconds: 0.25)),
+        .exchanged(SlotResults(step: 3, generation: 2, payloads: [SlotPayload(slot: 1, values: [3])], seconds: 0)),
         .reduced(Reduced(step: 3, generation: 2, gradientCRC: 99, losses: [0.1, 0.2], computeSeconds: 1.5, reduceSeconds: 0.5, reduceWaitSeconds: 0.25)),
         .stepFailed(StepFailed(step: 3, generation: 2, reason: "ring link to worker 2 closed")),
         .commit(3),
@@ -81,7 +81,7 @@ func sampleMessages() -> [Message] {
 
     @Test func hugeDeclaredCountsFailWithoutAllocating() {
         var w = WireWriter(); w.write(3); w.write(1); w.write(0.5); w.write(UInt32.max)
-        #expect(throws: WireError.self) { try Message(frame: Frame(kind: MessageKind.fakes.rawValue, payload: w.bytes)) }
+        #expect(throws: WireError.self) { try Message(frame: Frame(kind: MessageKind.firstPassResults.rawValue, payload: w.bytes)) }
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An all-reduce running on its own thread while the worker goes on computing (the
-/// generator gradients are summed across the ring during the discriminator passes).
+/// first part of the gradients is summed across the ring during the second passes).
 ///
 /// `wait()` must be called before the buffer it reduces is read or reused; to end it
 /// early, close the ring links (`RingEndpoint.closeLinks()`), which makes it fail at once.

@@ -2,16 +2,16 @@ import Config
 import Foundation
 
 /// The coordinator of a data-parallel run: admits workers, plans every step,
-/// runs the fake pools, commits or drops steps, checkpoints, and collects
+/// runs the model's exchange (CycleGAN: the image pools), commits or drops steps, checkpoints, and collects
 /// validation images. Everything it decides happens on the thread calling
 /// `run()`; connection threads only authenticate peers and queue their messages.
 ///
 /// Step protocol (attempt = ring generation):
 /// plan (each slot's files by SHA-256 and its sample plan) → workers ask (`blobRequest`)
-/// for the files they do not hold and get them (`blobs`) → workers' generator passes → `fakes` → pools in slot order → `pooled`
-/// → discriminator passes → ring all-reduce among workers → `reduced` (CRC of the
+/// for the files they do not hold and get them (`blobs`) → workers' first passes → `firstPassResults`
+/// → the exchange in slot order → `exchanged` → second passes → ring all-reduce among workers → `reduced` (CRC of the
 /// sum) → `commit` when every member reported the same sum, else `abort` and the
-/// step is redone by the workers still alive. Replicas apply Adam only on commit.
+/// step is redone by the workers still alive. Replicas apply the update only on commit.
 public final class ClusterCoordinator {
     let options: CoordinatorOptions
     /// Samples per micro-batch: workers get whole micro-batches of the global batch.
@@ -33,7 +33,7 @@ public final class ClusterCoordinator {
     var committedStep = 0
     /// The coordinator's copy of the replica state (from init, a checkpoint or a replica) and the pools at that step.
     var stateCopy: ReplicaState
-    var poolsAtStateCopy: any Sendable
+    var exchangeAtStateCopy: any Sendable
     var stateRequest: (memberID: Int, assembler: StateTransfer.Assembler?)?
     var inFlight: StepInFlight?
     var generation = 0
@@ -80,10 +80,10 @@ public final class ClusterCoordinator {
         var ring: [Int]
         var slotsOf: [Int: [Int]]
         var tickets: [SlotTicket]
-        var fakes: [Int: [Float]] = [:]
-        var fakeSeconds: [Int: Double] = [:]
-        var pooledSent = false
-        var poolsBefore: any Sendable
+        var firstPassResults: [Int: [Float]] = [:]
+        var firstPassSeconds: [Int: Double] = [:]
+        var exchangedSent = false
+        var exchangeBefore: any Sendable
         var reduced: [Int: Reduced] = [:]
         var startedAt = Date()
     }
@@ -111,7 +111,7 @@ public final class ClusterCoordinator {
             throw .model("cannot prepare the run state: \(error)")
         }
         committedStep = stateCopy.step
-        poolsAtStateCopy = model.exchangeSnapshot()
+        exchangeAtStateCopy = model.exchangeSnapshot()
         handle.status.update { s in
             s.run = options.runName; s.totalEpochs = schedule.totalEpochs; s.totalSteps = schedule.totalSteps
             s.step = committedStep; s.lossNames = model.lossNames; s.phase = "waiting for workers"
@@ -207,7 +207,7 @@ public final class ClusterCoordinator {
             return false
         }
         // Nobody holds the committed parameters: redo the lost steps from the copy.
-        do { try model.restoreExchange(poolsAtStateCopy) } catch { throw .model("cannot restore the pools: \(error)") }
+        do { try model.restoreExchange(exchangeAtStateCopy) } catch { throw .model("cannot restore the exchange's state: \(error)") }
         event("no live replica holds step \(committedStep); rolling back to step \(stateCopy.step) and redoing the steps after it")
         committedStep = stateCopy.step
         needCheckpoint = false
@@ -271,7 +271,7 @@ public final class ClusterCoordinator {
                 if let state = try assembler.add(chunk) {
                     guard state.step == committedStep else { return drop(id, "sent the state of step \(state.step), not \(committedStep)") }
                     stateCopy = state
-                    poolsAtStateCopy = model.exchangeSnapshot()
+                    exchangeAtStateCopy = model.exchangeSnapshot()
                     stateRequest = nil
                 } else {
                     stateRequest?.assembler = assembler
@@ -281,8 +281,8 @@ public final class ClusterCoordinator {
             }
         case .blobRequest(let request):
             try serveBlobs(request, to: id)
-        case .fakes(let results):
-            try receiveFakes(results, from: id)
+        case .firstPassResults(let results):
+            try receiveFirstPassResults(results, from: id)
         case .reduced(let r):
             try receiveReduced(r, from: id)
         case .stepFailed(let f):
@@ -350,7 +350,7 @@ public final class ClusterCoordinator {
         }
         let ringMembers = ring.map(\.ring)
         inFlight = StepInFlight(step: step, generation: generation, epoch: epoch, learningRate: lr, ring: ids, slotsOf: slotsOf,
-                                tickets: tickets, poolsBefore: model.exchangeSnapshot())
+                                tickets: tickets, exchangeBefore: model.exchangeSnapshot())
         if !trainingStarted { trainingStarted = true; sessionStart = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
         if sessionStart == nil { sessionStart = Date() }
         setPhase("training")
@@ -363,24 +363,24 @@ public final class ClusterCoordinator {
         }
     }
 
-    private func receiveFakes(_ r: SlotResults, from id: Int) throws(ClusterError) {
+    private func receiveFirstPassResults(_ r: SlotResults, from id: Int) throws(ClusterError) {
         guard var f = inFlight, f.step == r.step, f.generation == r.generation else { return }   // a dropped attempt's
         let expected = f.slotsOf[id] ?? []
-        guard r.payloads.map(\.slot) == expected, r.payloads.allSatisfy({ $0.values.count == model.fakeCount }) else {
-            return drop(id, "sent fakes for slots \(r.payloads.map(\.slot)) (sizes \(Set(r.payloads.map(\.values.count)))), expected slots \(expected) of \(model.fakeCount) floats")
+        guard r.payloads.map(\.slot) == expected, r.payloads.allSatisfy({ $0.values.count == model.exchangeCount }) else {
+            return drop(id, "sent first-pass results for slots \(r.payloads.map(\.slot)) (sizes \(Set(r.payloads.map(\.values.count)))), expected slots \(expected) of \(model.exchangeCount) floats")
         }
-        for p in r.payloads { f.fakes[p.slot] = p.values }
-        f.fakeSeconds[id] = r.seconds
+        for p in r.payloads { f.firstPassResults[p.slot] = p.values }
+        f.firstPassSeconds[id] = r.seconds
         inFlight = f
-        guard f.fakes.count == f.tickets.count, !f.pooledSent else { return }
-        let ordered = (0..<f.tickets.count).compactMap { f.fakes[$0] }
-        let pooled: [[Float]]
-        do { pooled = try model.exchange(ordered) } catch { throw .model("the image pools failed: \(error)") }
-        inFlight?.pooledSent = true
-        inFlight?.fakes = [:]
+        guard f.firstPassResults.count == f.tickets.count, !f.exchangedSent else { return }
+        let ordered = (0..<f.tickets.count).compactMap { f.firstPassResults[$0] }
+        let exchanged: [[Float]]
+        do { exchanged = try model.exchange(ordered) } catch { throw .model("the exchange failed: \(error)") }
+        inFlight?.exchangedSent = true
+        inFlight?.firstPassResults = [:]
         for (member, slots) in f.slotsOf {
-            send(.pooled(SlotResults(step: f.step, generation: f.generation,
-                                     payloads: slots.map { SlotPayload(slot: $0, values: pooled[$0]) })), to: member)
+            send(.exchanged(SlotResults(step: f.step, generation: f.generation,
+                                     payloads: slots.map { SlotPayload(slot: $0, values: exchanged[$0]) })), to: member)
         }
     }
 
@@ -460,7 +460,7 @@ public final class ClusterCoordinator {
         for id in f.ring where members[id] != nil {
             send(.abort(Abort(step: f.step, generation: f.generation, reason: reason)), to: id)
         }
-        if f.pooledSent { try? model.restoreExchange(f.poolsBefore) }
+        if f.exchangedSent { try? model.restoreExchange(f.exchangeBefore) }
         inFlight = nil
         generation += 1   // the redo is a new attempt with a new ring
         event("step \(f.step) dropped everywhere (\(reason)); redoing it")

@@ -188,7 +188,7 @@ public final class ClusterWorker {
             }
             do {
                 switch message {
-                case .heartbeat, .commit, .abort, .pooled:
+                case .heartbeat, .commit, .abort, .exchanged:
                     break   // stale: belongs to an attempt already over
                 case .bye(let reason):
                     return .finished(reason)
@@ -297,11 +297,11 @@ public final class ClusterWorker {
         let micro = max(1, microBatch(model))
         let batches = stride(from: 0, to: inputs.count, by: micro).map { Array(inputs[$0..<min($0 + micro, inputs.count)]) }
         var losses = [Double](repeating: 0, count: model.lossNames.count)
-        var fakes: [SlotPayload] = []
+        var payloads: [SlotPayload] = []
         if inputs.isEmpty {
             log("step \(plan.step): no slots for this worker this step; it passes the ring's sums on")
         } else {
-            log("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (generators)")
+            log("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (first pass)")
         }
         // The order of summation is `herd train`'s (see `RingAllReduce`): the first worker of the
         // ring accumulates its micro-batches' gradients in the replica as `herd train` does; any
@@ -310,8 +310,8 @@ public final class ClusterWorker {
         let staging = stagingBuffer(count: model.gradientCount)
         let keepApart = (ring.rank(in: plan.ring) ?? 0) > 0
         let extras = extraBuffers(keepApart ? max(0, batches.count - 1) : 0, count: model.gradientCount)
-        let generatorPart = 0..<min(max(0, model.generatorGradientCount), model.gradientCount)
-        let discriminatorPart = generatorPart.upperBound..<model.gradientCount
+        let firstPart = 0..<min(max(0, model.firstPassGradientCount), model.gradientCount)
+        let secondPart = firstPart.upperBound..<model.gradientCount
         /// After micro-batch `m`'s pass: moves its gradient (floats `part`) out of the replica when kept apart.
         func setAside(_ m: Int, _ part: Range<Int>) {
             guard keepApart, !part.isEmpty else { return }
@@ -323,14 +323,14 @@ public final class ClusterWorker {
             if !keepApart || batches.isEmpty { model.copyGradients(part, into: staging[part]) }
         }
         for (m, batch) in batches.enumerated() {
-            let pass = try model.generatorPass(batch, scale: Self.share(batch.count, of: plan.globalBatch))
+            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch))
             for (i, l) in pass.losses.enumerated() where i < losses.count { losses[i] += l }
-            for (s, f) in zip(batch, pass.fakes) { fakes.append(SlotPayload(slot: s.slot, values: f)) }
-            setAside(m, generatorPart)
+            for (s, f) in zip(batch, pass.exchange) { payloads.append(SlotPayload(slot: s.slot, values: f)) }
+            setAside(m, firstPart)
             if isAborted() { return abandon() }
         }
-        let generatorSeconds = Date().timeIntervalSince(start)
-        // Sum the generator gradients across the ring while the discriminator passes run:
+        let firstPassSeconds = Date().timeIntervalSince(start)
+        // Sum the first part of the gradients across the ring while the second passes run:
         // they are final now, and the network would otherwise idle until the end of the step.
         var early: BackgroundReduce?
         // Whatever ends this attempt, no reduce may outlive it (the staging buffer is reused).
@@ -340,28 +340,28 @@ public final class ClusterWorker {
                 _ = early.wait()
             }
         }
-        if !generatorPart.isEmpty {
-            stage(generatorPart)
+        if !firstPart.isEmpty {
+            stage(firstPart)
             early = BackgroundReduce { [staging, extras] () throws(TransportError) -> RingTime in
-                try Self.reduce(staging[generatorPart], addends: extras.map { UnsafeBufferPointer($0[generatorPart]) },
+                try Self.reduce(staging[firstPart], addends: extras.map { UnsafeBufferPointer($0[firstPart]) },
                                 plan: plan, ring: ring, cancelled: isAborted)
             }
         }
-        try connection.send(.fakes(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: fakes, seconds: generatorSeconds)))
-        // Wait for the pooled fakes.
-        var pooled: [Int: [Float]] = [:]
+        try connection.send(.firstPassResults(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: payloads, seconds: firstPassSeconds)))
+        // Wait for the exchanged payloads.
+        var exchanged: [Int: [Float]] = [:]
         if !inputs.isEmpty {
-            log("step \(plan.step): waiting for the pooled fakes from the coordinator")
+            log("step \(plan.step): waiting for the exchange from the coordinator")
         }
-        while pooled.count < inputs.count {
+        while exchanged.count < inputs.count {
             guard let next = inbox.pop(timeout: 0.2) else {
                 if handle.stopFlag.get() { return .stopped }
                 continue
             }
             switch next {
             case .failure(let e): return .lost("\(e)")
-            case .success(.pooled(let r)) where r.step == plan.step && r.generation == plan.ringGeneration:
-                for p in r.payloads { pooled[p.slot] = p.values }
+            case .success(.exchanged(let r)) where r.step == plan.step && r.generation == plan.ringGeneration:
+                for p in r.payloads { exchanged[p.slot] = p.values }
             case .success(.abort(let a)) where a.generation == plan.ringGeneration:
                 log("step \(plan.step) dropped by the coordinator: \(a.reason)")
                 return nil
@@ -373,35 +373,35 @@ public final class ClusterWorker {
                 break
             }
         }
-        let discStart = Date()
+        let secondStart = Date()
         for (m, batch) in batches.enumerated() {
-            let pass = try model.discriminatorPass(batch, pooled: batch.map { pooled[$0.slot] ?? [] },
-                                                   scale: Self.share(batch.count, of: plan.globalBatch))
+            let pass = try model.secondPass(batch, exchanged: batch.map { exchanged[$0.slot] ?? [] },
+                                          scale: Self.share(batch.count, of: plan.globalBatch))
             for (i, l) in pass.enumerated() where model.lossNames.count - pass.count + i < losses.count {
                 losses[model.lossNames.count - pass.count + i] += l
             }
-            setAside(m, discriminatorPart)
+            setAside(m, secondPart)
             if isAborted() { return abandon() }
         }
-        let computeSeconds = generatorSeconds + Date().timeIntervalSince(discStart)
-        // All-reduce the rest ([G ‖ D]'s D part), after the generator part has finished.
+        let computeSeconds = firstPassSeconds + Date().timeIntervalSince(secondStart)
+        // All-reduce the rest, after the first part has finished.
         // The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather)
         // for both parts; copying the gradients in and out and checksumming the sum count as compute.
         let reduceResult = Result { () throws(TransportError) -> (crc: UInt32, time: RingTime) in
-            let generatorTime = try early?.wait().get() ?? RingTime()
-            var discriminatorTime = RingTime()
-            if !discriminatorPart.isEmpty {
-                stage(discriminatorPart)
-                discriminatorTime = try Self.reduce(staging[discriminatorPart],
-                                                    addends: extras.map { UnsafeBufferPointer($0[discriminatorPart]) },
+            let firstTime = try early?.wait().get() ?? RingTime()
+            var secondTime = RingTime()
+            if !secondPart.isEmpty {
+                stage(secondPart)
+                secondTime = try Self.reduce(staging[secondPart],
+                                             addends: extras.map { UnsafeBufferPointer($0[secondPart]) },
                                                     plan: plan, ring: ring, cancelled: isAborted)
             }
             model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
-            log(String(format: "step %d: computed %.2f s (generators %.2f s); all-reduce %.3f s (generators %.3f s, during the discriminators; then %.3f s), waited %.3f s at the ring barrier",
-                       plan.step, computeSeconds, generatorSeconds, generatorTime.transfer + discriminatorTime.transfer,
-                       generatorTime.transfer, discriminatorTime.transfer, generatorTime.wait + discriminatorTime.wait))
-            var time = generatorTime
-            time += discriminatorTime
+            log(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (first part %.3f s, during the second pass; then %.3f s), waited %.3f s at the ring barrier",
+                       plan.step, computeSeconds, firstPassSeconds, firstTime.transfer + secondTime.transfer,
+                       firstTime.transfer, secondTime.transfer, firstTime.wait + secondTime.wait))
+            var time = firstTime
+            time += secondTime
             return (CRC32.checksum(UnsafeRawBufferPointer(staging.buffer)), time)
         }
         let crc: UInt32, reduceTime: RingTime

@@ -37,23 +37,26 @@ public struct SampleSpec: Sendable, Equatable {
     public init(digests: [[UInt8]], plan: [UInt8] = []) { self.digests = digests; self.plan = plan }
 }
 
-/// The numeric side of a worker's replica (CycleGAN's decomposed step, or a test model).
+/// The numeric side of a worker's replica (CycleGAN's decomposed step, or the tests' toy model).
 ///
-/// The engine calls, per step: `resetGradients`, `generatorPass` per micro-batch, then
-/// starts all-reducing the generator part of the gradient buffer on another thread while
-/// it runs `discriminatorPass` per micro-batch with the coordinator's pooled fakes; then it
-/// all-reduces the rest and, only once the coordinator commits the step, calls
-/// `applyUpdate` (Adam G then Adam D). A dropped step just resets the gradients.
+/// A step has two passes with an exchange between them. The engine calls, per step:
+/// `resetGradients`, `firstPass` per micro-batch (each sample's exchange payload goes to the
+/// coordinator, whose `RunModel.exchange` returns a payload per sample), then starts
+/// all-reducing the first part of the gradient buffer on another thread while it runs
+/// `secondPass` per micro-batch with the exchanged payloads; then it all-reduces the rest
+/// and, only once the coordinator commits the step, calls `applyUpdate`. A dropped step
+/// just resets the gradients. (CycleGAN: the first pass is the generators', the payloads
+/// are the fakes, the exchange is the image pools, the second pass is the discriminators'.)
 ///
-/// The gradient buffer `[G ‖ D]` is read and written through copies
+/// The gradient buffer (CycleGAN: `[G ‖ D]`) is read and written through copies
 /// (`copyGradients`, `replaceGradients`), on the engine's thread only: the model is never
 /// touched by two threads at once.
 public protocol ReplicaModel: AnyObject {
-    /// Floats in the all-reduced gradient buffer `[G ‖ D]`.
+    /// Floats in the all-reduced gradient buffer.
     var gradientCount: Int { get }
-    /// Floats of one slot's fakes as sent to the coordinator's pool.
-    var fakeCount: Int { get }
-    /// Loss term names: the generator pass's terms first, then the discriminator pass's.
+    /// Floats of one slot's exchange payload (the first pass's output sent to the coordinator).
+    var exchangeCount: Int { get }
+    /// Loss term names: the first pass's terms first, then the second pass's.
     var lossNames: [String] { get }
     /// Replaces parameters and optimizer state.
     func load(_ state: ReplicaState) throws
@@ -61,24 +64,24 @@ public protocol ReplicaModel: AnyObject {
     func state(step: Int) -> ReplicaState
     /// Zeroes the gradient buffer.
     func resetGradients()
-    /// Generator half on one micro-batch: adds `scale` × the G gradient (scale = n / global batch),
-    /// returns each sample's fakes (`fakeCount` floats) and the micro-batch's loss terms × `scale`.
-    func generatorPass(_ samples: [SampleInput], scale: Float) throws -> (fakes: [[Float]], losses: [Double])
-    /// Discriminator half on one micro-batch with the pooled fakes; adds `scale` × the D gradient;
-    /// returns loss terms × `scale`.
-    func discriminatorPass(_ samples: [SampleInput], pooled: [[Float]], scale: Float) throws -> [Double]
-    /// Floats at the start of the gradient buffer that are final once the generator passes
-    /// are done (CycleGAN's G part): the engine all-reduces them while the discriminator passes
-    /// run. 0 turns the overlap off. Every replica of a run must give the same value.
-    var generatorGradientCount: Int { get }
-    /// Copies floats `range` of the gradient buffer `[G ‖ D]` into `destination` (`range.count` floats).
+    /// First pass on one micro-batch: adds `scale` × its gradient (scale = n / global batch),
+    /// returns each sample's exchange payload (`exchangeCount` floats) and the loss terms × `scale`.
+    func firstPass(_ samples: [SampleInput], scale: Float) throws -> (exchange: [[Float]], losses: [Double])
+    /// Second pass on one micro-batch with its samples' exchanged payloads; adds `scale` × its
+    /// gradient; returns loss terms × `scale`.
+    func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double]
+    /// Floats at the start of the gradient buffer that are final once the first passes are
+    /// done (CycleGAN's G part): the engine all-reduces them while the second passes run.
+    /// 0 turns the overlap off. Every replica of a run must give the same value.
+    var firstPassGradientCount: Int { get }
+    /// Copies floats `range` of the gradient buffer into `destination` (`range.count` floats).
     func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>)
     /// Overwrites floats `range` of the gradient buffer with `source` (the all-reduced sums).
     func replaceGradients(_ range: Range<Int>, with source: UnsafeBufferPointer<Float>)
     /// Zeroes floats `range` of the gradient buffer (after a micro-batch's gradient was copied
     /// out to be kept apart), so the next pass adds its gradient to zeros.
     func zeroGradients(_ range: Range<Int>)
-    /// Adam on G then Adam on D with the (summed) gradient buffer.
+    /// The optimizer step with the (summed) gradient buffer (CycleGAN: Adam on G then on D).
     func applyUpdate(learningRate: Double) throws
     /// CRC32 of the parameters (replicas compare it).
     func parameterChecksum() -> UInt32
@@ -94,13 +97,14 @@ extension ReplicaModel {
     }
 }
 
-/// The coordinator's side of a run: data, schedule, the fake pools, checkpoints, validation output.
+/// The coordinator's side of a run: data, schedule, the exchange (CycleGAN: the image pools),
+/// checkpoints, validation output.
 public protocol RunModel: AnyObject {
     /// Samples per epoch.
     var epochLength: Int { get }
     var totalEpochs: Int { get }
-    /// Floats of one slot's fakes.
-    var fakeCount: Int { get }
+    /// Floats of one slot's exchange payload.
+    var exchangeCount: Int { get }
     /// Loss term names (must match the replicas').
     var lossNames: [String] { get }
     func learningRate(epoch: Int) -> Double
@@ -112,14 +116,15 @@ public protocol RunModel: AnyObject {
     func blob(digest: [UInt8]) throws -> Blob?
     /// Parameters and optimizers at step 0 (initialisation from the seed).
     func initialState() throws -> ReplicaState
-    /// Runs the pools on one step's fakes in global slot order.
-    func exchange(_ fakes: [[Float]]) throws -> [[Float]]
-    /// The pools' state (to undo a dropped step) and its restoration.
+    /// The exchange of one step: a payload per slot in global slot order in, one out
+    /// (CycleGAN: the fakes through the image pools).
+    func exchange(_ payloads: [[Float]]) throws -> [[Float]]
+    /// The exchange's state (to undo a dropped step) and its restoration.
     func exchangeSnapshot() -> any Sendable
     func restoreExchange(_ snapshot: any Sendable) throws
-    /// Writes a checkpoint (atomically) of `state` and the current pools; returns its path.
+    /// Writes a checkpoint (atomically) of `state` and the exchange's state; returns its path.
     func saveCheckpoint(_ state: ReplicaState) throws -> String
-    /// The newest checkpoint's state, with the pools restored, or nil when there is none.
+    /// The newest checkpoint's state, with the exchange's state restored, or nil when there is none.
     func loadLatestCheckpoint() throws -> ReplicaState?
     /// Validation images for the end of `epoch` (empty: none this epoch).
     func validationItems(epoch: Int) throws -> [(item: ValidationItem, blob: Blob)]

@@ -36,7 +36,7 @@ extension Message {
                 w.write(UInt32(t.blobs.count)); for d in t.blobs { w.writeFixed(d) }
                 w.writeBytes(t.plan)
             }
-        case .fakes(let r), .pooled(let r):
+        case .firstPassResults(let r), .exchanged(let r):
             w = WireWriter(capacity: 32 + r.payloads.reduce(0) { $0 + 12 + $1.values.count * 4 })
             w.write(r.step); w.write(r.generation); w.write(r.seconds); w.write(UInt32(r.payloads.count))
             for p in r.payloads { w.write(p.slot); w.writeFloats(p.values) }
@@ -141,7 +141,7 @@ extension Message {
             }
             self = .stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: batch,
                                       ringGeneration: generation, ring: ring, slots: slots))
-        case .fakes, .pooled:
+        case .firstPassResults, .exchanged:
             let step = try r.int("\(kind).step", in: count)
             let generation = try r.int("\(kind).generation", in: count)
             let seconds = try r.double("\(kind).seconds")
@@ -152,7 +152,7 @@ extension Message {
                                             values: try r.floats("\(kind).payloads[\(i)].values")))
             }
             let results = SlotResults(step: step, generation: generation, payloads: payloads, seconds: seconds)
-            self = kind == .fakes ? .fakes(results) : .pooled(results)
+            self = kind == .firstPassResults ? .firstPassResults(results) : .exchanged(results)
         case .reduced:
             self = .reduced(Reduced(step: try r.int("reduced.step", in: count), generation: try r.int("reduced.generation", in: count), gradientCRC: try r.u32("reduced.gradientCRC"),
                                     losses: try r.floats("reduced.losses"), computeSeconds: try r.double("reduced.computeSeconds"),

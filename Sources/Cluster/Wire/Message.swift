@@ -1,7 +1,7 @@
 /// Every message of the Herd protocol, as Sendable values.
 ///
-/// Control messages are small; bulk ones (`ringChunk`, `stateChunk`, `fakes`,
-/// `pooled`, `blobs`) carry raw little-endian float32 or bytes, never JSON.
+/// Control messages are small; bulk ones (`ringChunk`, `stateChunk`, `firstPassResults`,
+/// `exchanged`, `blobs`) carry raw little-endian float32 or bytes, never JSON.
 ///
 /// Files (training images) are content-addressed: a step plan names the SHA-256 of
 /// each file a slot needs, the worker asks (`blobRequest`) for those it does not
@@ -27,8 +27,8 @@ public enum Message: Sendable, Equatable {
     case stateChunk(StateChunk)
     // The step.
     case stepPlan(StepPlan)
-    case fakes(SlotResults)
-    case pooled(SlotResults)
+    case firstPassResults(SlotResults)
+    case exchanged(SlotResults)
     case reduced(Reduced)
     case stepFailed(StepFailed)
     case commit(Int)
@@ -57,8 +57,8 @@ public enum Message: Sendable, Equatable {
         case .stateBegin: .stateBegin
         case .stateChunk: .stateChunk
         case .stepPlan: .stepPlan
-        case .fakes: .fakes
-        case .pooled: .pooled
+        case .firstPassResults: .firstPassResults
+        case .exchanged: .exchanged
         case .reduced: .reduced
         case .stepFailed: .stepFailed
         case .commit: .commit
@@ -76,7 +76,7 @@ public enum MessageKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case hello = 1, challenge, proof, welcome, refused
     case heartbeat = 10, bye
     case config = 20, blobs, stateRequest, stateBegin, stateChunk, blobRequest
-    case stepPlan = 30, fakes, pooled, reduced, stepFailed, commit, abort, parameterChecksum
+    case stepPlan = 30, firstPassResults, exchanged, reduced, stepFailed, commit, abort, parameterChecksum
     case ringChunk = 40
     case validationRequest = 50, validationResult
 
@@ -97,8 +97,8 @@ public enum MessageKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .stateChunk: "stateChunk"
         case .blobRequest: "blobRequest"
         case .stepPlan: "stepPlan"
-        case .fakes: "fakes"
-        case .pooled: "pooled"
+        case .firstPassResults: "firstPassResults"
+        case .exchanged: "exchanged"
         case .reduced: "reduced"
         case .stepFailed: "stepFailed"
         case .commit: "commit"
@@ -259,7 +259,8 @@ public struct StepPlan: Sendable, Equatable {
     }
 }
 
-/// Per-slot float data: fakes a worker sends, pooled fakes the coordinator returns.
+/// Per-slot float data: a first pass's payload a worker sends, the exchanged payload the
+/// coordinator returns (CycleGAN: fakes, pooled fakes).
 public struct SlotPayload: Sendable, Equatable {
     public var slot: Int
     public var values: [Float]
