@@ -5,7 +5,10 @@ import Glibc
 /// It comes from `cluster.token_file`, or, when that file does not exist, from
 /// the `HERD_TOKEN` environment variable. Surrounding whitespace (the newline
 /// editors add) is ignored; the rest must be at least `minimumLength` printable
-/// ASCII characters without spaces. `description` never shows the secret.
+/// ASCII characters without spaces, and hard to guess: `estimatedBits` (its length
+/// times the Shannon entropy of its characters; 0 for a run like "abcdefgh…")
+/// must reach `minimumBits`. `herd token` writes one that does.
+/// `description` never shows the secret.
 public struct ClusterToken: Sendable, Equatable, CustomStringConvertible {
     /// Where a token came from; `description` reads "from file herd.token".
     public enum Source: Sendable, Equatable, CustomStringConvertible {
@@ -26,6 +29,11 @@ public struct ClusterToken: Sendable, Equatable, CustomStringConvertible {
     public static let environmentVariable = "HERD_TOKEN"
     /// Shorter tokens are refused: 16 characters is the least that resists guessing.
     public static let minimumLength = 16
+    /// Tokens estimated below this many bits are refused as guessable: an eavesdropper who
+    /// records one handshake can test guesses offline against its proofs.
+    public static let minimumBits = 64.0
+    /// How to make a good token, for error messages.
+    public static let howToMake = "make one with `herd token --output herd.token` (32 random bytes as hex, file mode 0600) and copy it to every machine"
     /// Longer files are refused (a token file holds one line).
     static let maxFileBytes = 4096
 
@@ -43,8 +51,31 @@ public struct ClusterToken: Sendable, Equatable, CustomStringConvertible {
         guard trimmed.count >= Self.minimumLength else {
             throw .tooShort(source: source, length: trimmed.count, minimum: Self.minimumLength)
         }
+        let bits = Self.estimatedBits(trimmed)
+        guard bits >= Self.minimumBits else {
+            throw .guessable(source: source, bits: Int(bits), minimum: Int(Self.minimumBits))
+        }
         self.value = trimmed
         self.source = source
+    }
+
+    /// A rough upper bound on the guessing work for `text`, in bits: its length times the
+    /// Shannon entropy of its character frequencies. A run with one constant step between
+    /// neighbours ("aaaa…", "abcd…", "2468…") counts as 0. 64 random hex digits score ~250;
+    /// 16 × "a" scores 0.
+    public static func estimatedBits(_ text: String) -> Double {
+        let bytes = Array(text.utf8)
+        guard bytes.count > 1 else { return 0 }
+        let steps = zip(bytes.dropFirst(), bytes).map { Int($0) - Int($1) }
+        if Set(steps).count == 1 { return 0 }
+        var counts: [UInt8: Int] = [:]
+        for b in bytes { counts[b, default: 0] += 1 }
+        let n = Double(bytes.count)
+        let perCharacter = counts.values.reduce(0.0) { h, c in
+            let p = Double(c) / n
+            return h - p * log2(p)
+        }
+        return n * perCharacter
     }
 
     /// Loads the token from `file` if it exists, else from `HERD_TOKEN` in `environment`.
@@ -131,6 +162,8 @@ public enum ClusterTokenError: Error, Sendable, Equatable, CustomStringConvertib
     case tooShort(source: ClusterToken.Source, length: Int, minimum: Int)
     /// The token holds spaces, control or non-ASCII characters.
     case invalidCharacters(source: ClusterToken.Source)
+    /// The token is long enough but too regular to resist guessing.
+    case guessable(source: ClusterToken.Source, bits: Int, minimum: Int)
     /// `/dev/urandom` could not be read.
     case randomUnavailable(reason: String)
     /// The token file could not be written.
@@ -140,12 +173,16 @@ public enum ClusterTokenError: Error, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .missing(let file, let variable):
             return "no cluster token: the token file \(file) does not exist and \(variable) is not set; "
-                + "write a random token of at least \(ClusterToken.minimumLength) characters to \(file) "
+                + "make one with `herd token --output \(file)` (32 random bytes as hex, file mode 0600) and copy it to every machine, "
                 + "or set \(variable) (the same token on every machine of the cluster)"
         case .unreadable(let file, let reason):
             return "cannot read the cluster token file \(file): \(reason)"
         case .tooShort(let source, let length, let minimum):
-            return "the cluster token (\(source)) is too short: \(length) characters, at least \(minimum) are needed"
+            return "the cluster token (\(source)) is too short: \(length) characters, at least \(minimum) are needed; "
+                + ClusterToken.howToMake
+        case .guessable(let source, let bits, let minimum):
+            return "the cluster token (\(source)) is too easy to guess: about \(bits) bits of randomness, "
+                + "at least \(minimum) are needed (it is repetitive or a simple run); " + ClusterToken.howToMake
         case .invalidCharacters(let source):
             return "the cluster token (\(source)) must be printable ASCII without spaces"
         case .randomUnavailable(let reason):

@@ -19,6 +19,7 @@ enum HerdCommandTable {
         var commands: [Subcommand] = []
         commands += DemoCommand.commands
         commands += ClusterCommands.commands
+        commands += TokenCommand.commands
         commands += VersionCommand.commands
         commands += ImageCommands.commands
         commands += DataCommands.commands
