@@ -26,6 +26,7 @@ enum HerdCommandTable {
         commands += TrainCommands.commands
         commands += BenchKernelsCommand.commands
         commands += BenchClusterCommands.commands
+        commands += BenchSealCommand.commands
         return commands
     }
 }

@@ -30,11 +30,27 @@ enum Fuzzer {
                 try? c.sendRaw(bytes)
                 sent += n
             default:
-                // An authenticated peer that then talks nonsense.
+                // An authenticated peer that then talks nonsense: sealed frames with mutated
+                // payloads (they reach the message decoder), and sealed frames flipped, replayed,
+                // reordered or cut on the way, or sent unsealed.
                 guard (try? Handshake.client(c, token: token, hello: Hello(role: .worker, name: "fuzz", nonce: [], dataPort: 9, threads: 1))) != nil else { continue }
                 let n = Int(rng.next() % 30) + 10
                 var bytes: [UInt8] = []
-                for _ in 0..<n { bytes += mutate(valid[Int(rng.next() % UInt64(valid.count))], &rng) }
+                var previous: [UInt8] = []
+                for _ in 0..<n {
+                    let frame = valid[Int(rng.next() % UInt64(valid.count))]
+                    var sealed = c.wireBytes(of: Frame(kind: frame.kind, payload: mutatePayload(frame.payload, &rng)))
+                    switch rng.next() % 8 {
+                    case 0: sealed[Int(rng.next() % UInt64(sealed.count))] ^= UInt8(1 << (rng.next() % 8))   // flipped bit
+                    case 1: sealed = previous.isEmpty ? sealed : previous                                      // replay
+                    case 2: sealed = Array(sealed.prefix(Int(rng.next() % UInt64(sealed.count))))              // truncation
+                    case 3: let next = c.wireBytes(of: frame); sealed = next + sealed                         // reordered
+                    case 4: sealed = mutate(frame, &rng)                                                       // unsealed
+                    default: break
+                    }
+                    previous = sealed
+                    bytes += sealed
+                }
                 try? c.sendRaw(bytes)
                 sent += n
             }
@@ -53,15 +69,21 @@ enum Fuzzer {
         case 1:
             return Array(frame.encoded().prefix(Int(rng.next() % 20)))
         default:
-            var payload = frame.payload
-            for _ in 0..<(Int(rng.next() % 4) + 1) where !payload.isEmpty {
-                payload[Int(rng.next() % UInt64(payload.count))] = UInt8.random(in: 0...255, using: &rng)
-            }
+            let payload = mutatePayload(frame.payload, &rng)
             var bytes = Frame(kind: rng.next() % 8 == 0 ? UInt8(rng.next() % 64) : frame.kind, payload: payload).encoded()
             if rng.next() % 2 == 0 && bytes.count > Frame.headerSize { bytes[Int(rng.next() % UInt64(bytes.count))] ^= 0x5a }
             return bytes
         }
     }
+}
+
+/// A payload with one to four random bytes changed.
+func mutatePayload(_ payload: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    var payload = payload
+    for _ in 0..<(Int(rng.next() % 4) + 1) where !payload.isEmpty {
+        payload[Int(rng.next() % UInt64(payload.count))] = UInt8.random(in: 0...255, using: &rng)
+    }
+    return payload
 }
 
 @Suite(.serialized) struct CoordinatorFuzzTests {

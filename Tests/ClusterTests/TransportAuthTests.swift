@@ -23,31 +23,72 @@ func withServer<R: Sendable>(_ server: @escaping @Sendable (Connection) -> R, cl
     return result.get()
 }
 
-@Suite struct TransportTests {
-    @Test func messagesCrossARealSocketIntact() throws {
-        let messages = sampleMessages()
-        // The server also reads the trailing ring chunk: closing with it unread would reset
-        // the connection under the client's send.
-        let received = try withServer({ c in
-            (0...messages.count).compactMap { _ in try? c.receive(timeout: 5) }
-        }, client: { address in
-            let c = try Connection.connect(to: address, timeout: 5)
-            for m in messages { try c.send(m) }
-            let values: [Float] = (0..<100_000).map { Float($0) }
-            try values.withUnsafeBufferPointer { try c.sendRingChunk(step: 1, sequence: 2, values: $0) }
-        })
-        let got = try #require(received)
-        #expect(got.count == messages.count + 1)
-        #expect(Array(got.prefix(messages.count)) == messages)
+/// A client and a server connection after a real handshake: sealed, full frame limit.
+struct AuthenticatedPair {
+    let listener: Listener
+    let client: Connection
+    let server: Connection
+
+    struct Failed: Error {}
+
+    init(token: ClusterToken = testToken()) throws {
+        listener = try Listener(on: HostPort(host: "127.0.0.1", port: 0))
+        let accepted = LockedBox<Connection?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { [listener] in
+            if let c = listener.accept(timeout: 10),
+               (try? Handshake.server(c, token: token) { _ in .success(Welcome(workerID: 1, runName: "t")) }) != nil {
+                accepted.set(c)
+            }
+            done.signal()
+        }
+        client = try Connection.connect(to: HostPort(host: "127.0.0.1", port: listener.address.port), timeout: 5)
+        _ = try Handshake.client(client, token: token, hello: Hello(role: .worker, name: "t", nonce: []))
+        _ = done.wait(timeout: .now() + 15)
+        guard let s = accepted.get() else { throw Failed() }
+        server = s
     }
 
-    @Test func ringChunkFastPathEqualsTheMessageEncoding() throws {
-        let values: [Float] = (0..<1000).map { Float($0) * 0.25 }
-        let got = try withServer({ c in try? c.receive(timeout: 5) }, client: { address in
-            let c = try Connection.connect(to: address, timeout: 5)
-            try values.withUnsafeBufferPointer { try c.sendRingChunk(step: 4, sequence: 9, values: $0) }
-        })
-        #expect(got == .ringChunk(RingChunk(step: 4, sequence: 9, values: values)))
+    func close() { client.close(); server.close(); listener.close() }
+}
+
+@Suite struct TransportTests {
+    @Test func messagesCrossARealSocketIntactAndSealed() throws {
+        let pair = try AuthenticatedPair()
+        defer { pair.close() }
+        #expect(pair.client.isSealed && pair.server.isSealed)
+        let messages = sampleMessages()
+        for m in messages { try pair.client.send(m) }
+        let values: [Float] = (0..<100_000).map { Float($0) }
+        try values.withUnsafeBufferPointer { try pair.client.sendRingChunk(step: 1, sequence: 2, values: $0) }
+        let got = (0...messages.count).compactMap { _ in try? pair.server.receive(timeout: 5) }
+        #expect(got.count == messages.count + 1)
+        #expect(Array(got.prefix(messages.count)) == messages)
+        #expect(got.last == .ringChunk(RingChunk(step: 1, sequence: 2, values: values)))
+    }
+
+    @Test func ringChunkFastPathsEqualTheMessageEncodingBothWays() throws {
+        let pair = try AuthenticatedPair()
+        defer { pair.close() }
+        let values: [Float] = (0..<300_000).map { Float($0) * 0.25 }
+        // Fast send, message receive.
+        try values.withUnsafeBufferPointer { try pair.client.sendRingChunk(step: 4, sequence: 9, values: $0) }
+        #expect(try pair.server.receive(timeout: 5) == .ringChunk(RingChunk(step: 4, sequence: 9, values: values)))
+        // Message send, fast receive (added into a buffer of ones), then fast both ways (copied).
+        try pair.server.send(.ringChunk(RingChunk(step: 5, sequence: 1, values: values)))
+        var sum = [Float](repeating: 1, count: values.count)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * values.count, alignment: 64)
+        defer { scratch.deallocate() }
+        try sum.withUnsafeMutableBufferPointer { s in
+            try pair.client.receiveRingChunk(step: 5, sequence: 1, count: values.count, into: s.baseAddress, mode: .add, scratch: scratch, timeout: 5)
+        }
+        #expect(sum == values.map { $0 + 1 })
+        try values.withUnsafeBufferPointer { try pair.server.sendRingChunk(step: 6, sequence: 2, values: $0) }
+        var copy = [Float](repeating: 0, count: values.count)
+        try copy.withUnsafeMutableBufferPointer { s in
+            try pair.client.receiveRingChunk(step: 6, sequence: 2, count: values.count, into: s.baseAddress, mode: .copy, scratch: scratch, timeout: 5)
+        }
+        #expect(copy == values)
     }
 
     @Test func receiveTimesOutOnASilentPeer() throws {
@@ -178,30 +219,23 @@ func withServer<R: Sendable>(_ server: @escaping @Sendable (Connection) -> R, cl
         })
     }
 
-    @Test func handshakeKeyIsTheTokenAndTheTokenNeverAppearsOnTheWire() throws {
+    @Test func handshakeProofsAndKeysComeFromTheTokenAndTheTokenNeverAppearsOnTheWire() throws {
         let token = testToken()
         let secret = Array(token.value.utf8)
-        let captured = LockedBox<[UInt8]>([])
-        _ = try withServer({ c -> Bool in
-            let ok = (try? Handshake.server(c, token: token) { _ in .success(Welcome(workerID: 1, runName: "r")) }) != nil
-            return ok
-        }, client: { address in
-            let c = try Connection.connect(to: address, timeout: 5)
-            _ = try Handshake.client(c, token: token, hello: hello())
-            captured.set([])
-        })
-        // The proofs are HMACs over fresh nonces: recompute one and check the token bytes are the key.
+        let t = Handshake.transcript(hello: [1, 2], challenge: [3])
+        #expect(Handshake.proof(token: token, label: Handshake.clientLabel, transcript: t)
+                == HMACSHA256.mac(key: secret, message: Array("herd-client-4".utf8) + t))
+        #expect(Handshake.proof(token: token, label: Handshake.clientLabel, transcript: t)
+                != Handshake.proof(token: token, label: Handshake.serverLabel, transcript: t))
         let nonceC = [UInt8](repeating: 1, count: 32), nonceS = [UInt8](repeating: 2, count: 32)
-        #expect(Handshake.serverProof(token: token, clientNonce: nonceC, serverNonce: nonceS)
-                == HMACSHA256.mac(key: secret, message: Array("herd-server-1".utf8) + nonceC + nonceS))
-        #expect(Handshake.serverProof(token: token, clientNonce: nonceC, serverNonce: nonceS)
-                != Handshake.clientProof(token: token, clientNonce: nonceS, serverNonce: nonceC))
-        // No message of the handshake carries the token.
-        for m in [Message.hello(Hello(role: .worker, name: "w", nonce: nonceC)),
-                  .challenge(Challenge(nonce: nonceS, proof: Handshake.serverProof(token: token, clientNonce: nonceC, serverNonce: nonceS))),
-                  .proof(Proof(proof: Handshake.clientProof(token: token, clientNonce: nonceC, serverNonce: nonceS)))] {
-            let bytes = m.frame().encoded()
-            #expect(!contains(bytes, secret))
+        let keys = Handshake.keys(token: token, clientNonce: nonceC, serverNonce: nonceS, transcript: t)
+        #expect(keys.clientToServer != keys.serverToClient)
+        #expect(keys.clientToServer == HKDF.derive(inputKey: secret, salt: nonceC + nonceS,
+                                                   info: Array("herd-4 client to server".utf8) + t, count: 32))
+        // No handshake message carries the token.
+        for m in [Message.hello(Hello(role: .worker, name: "w", nonce: nonceC)), .challenge(Challenge(nonce: nonceS)),
+                  .proof(Proof(proof: Handshake.proof(token: token, label: Handshake.clientLabel, transcript: t)))] {
+            #expect(!contains(m.frame().encoded(), secret))
         }
     }
 

@@ -8,7 +8,7 @@ func sampleMessages() -> [Message] {
     let digest = SHA256.hash([1, 2, 3])
     return [
         .hello(Hello(role: .worker, name: "büro-pc", nonce: nonce, dataPort: 40123, threads: 2, ringGeneration: 3, workerID: 9)),
-        .challenge(Challenge(nonce: nonce, proof: [UInt8](repeating: 1, count: 32))),
+        .challenge(Challenge(nonce: nonce)),
         .proof(Proof(proof: [UInt8](repeating: 2, count: 32))),
         .welcome(Welcome(workerID: 4, runName: "horse2zebra")),
         .refused(Refused(reason: "wrong token")),

@@ -63,3 +63,15 @@ import Testing
         #expect(try ClusterToken.load(file: path, environment: [:]).value == a.value)
     }
 }
+
+@Suite struct ClusterTokenEntropyTests {
+    @Test func regularTokensAreRefusedAndRandomOnesPass() throws {
+        #expect(ClusterToken.estimatedBits(String(repeating: "a", count: 16)) == 0)
+        #expect(ClusterToken.estimatedBits("abcdefghijklmnopqrstuvwxyz") == 0)
+        #expect(ClusterToken.estimatedBits(try ClusterToken.generate().value) > 200)
+        let e = #expect(throws: ClusterTokenError.self) { try ClusterToken(String(repeating: "a", count: 16)) }
+        #expect(e == .guessable(source: .generated, bits: 0, minimum: 64))
+        #expect(e?.description.contains("herd token --output") == true)
+        #expect((try? ClusterToken("test-cluster-token-0123456789")) != nil)
+    }
+}

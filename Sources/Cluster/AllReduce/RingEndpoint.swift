@@ -27,31 +27,30 @@ public final class RingEndpoint: Sendable {
         self.token = token
         self.ownID = LockedBox(workerID)
         self.log = log
-        Thread.detachNewThread { [listener, inbox, ownID, token, log] in
-            while !listener.closed {
-                guard let connection = listener.accept(timeout: 1) else { continue }
-                Thread.detachNewThread {
-                    do {
-                        let hello = try Handshake.server(connection, token: token) { hello in
-                            guard hello.role == .ringPeer else {
-                                return .failure(Refused(reason: "this port takes ring links only; connect workers to the coordinator"))
-                            }
-                            return .success(Welcome(workerID: ownID.get(), runName: ""))
-                        }
-                        inbox.update { box in
-                            box[Key(generation: hello.ringGeneration, from: hello.workerID)] = connection
-                            // Forget links of generations long gone.
-                            for key in box.keys where key.generation < hello.ringGeneration - 2 {
-                                box[key]?.close(); box[key] = nil
-                            }
-                        }
-                    } catch {
-                        log("ring listener: refused \(connection.remote): \(error)")
+        listener.serveInBackground(name: "ring port \(listener.address)", log: log) { [inbox, ownID, token, log] connection, authenticated in
+            do {
+                let hello = try Handshake.server(connection, token: token) { hello in
+                    guard hello.role == .ringPeer else {
+                        return .failure(Refused(reason: "this port takes ring links only; connect workers to the coordinator"))
+                    }
+                    return .success(Welcome(workerID: ownID.get(), runName: ""))
+                }
+                authenticated()
+                inbox.update { box in
+                    box[Key(generation: hello.ringGeneration, from: hello.workerID)] = connection
+                    // Forget links of generations long gone.
+                    for key in box.keys where key.generation < hello.ringGeneration - 2 {
+                        box[key]?.close(); box[key] = nil
                     }
                 }
+            } catch {
+                log("ring listener: refused \(connection.remote): \(error)")
             }
         }
     }
+
+    /// Stops accepting ring links (tests: a firewall closing the port).
+    func stopListening() { listener.close() }
 
     /// Sets the id this worker announces (once the coordinator assigned it).
     public func setWorkerID(_ id: Int) { ownID.set(id) }
@@ -103,7 +102,13 @@ public final class RingEndpoint: Sendable {
             case .failure(let error):
                 // A refusal (wrong token) will not get better by retrying.
                 if case .refused = error { throw error }
-                if deadline.remaining <= 0 || cancelled() { throw error }
+                if cancelled() { throw error }
+                if deadline.remaining <= 0 {
+                    if case .connect(_, let reason) = error {
+                        throw .ringPeerUnreachable(workerID: successor.workerID, address: "\(successor.host):\(successor.port)", reason: reason)
+                    }
+                    throw error
+                }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }

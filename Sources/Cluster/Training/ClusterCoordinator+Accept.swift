@@ -7,20 +7,15 @@ extension ClusterCoordinator {
     /// messages are queued for the coordinator's thread and heartbeats are sent to it.
     func startAccepting(_ listener: Listener) {
         let token = token, events = events, idCounter = idCounter, options = options, log = log, handle = handle, ended = ended
-        Thread.detachNewThread {
-            while !listener.closed {
-                guard let connection = listener.accept(timeout: 0.5, maxPayload: options.maxPayload) else { continue }
-                Thread.detachNewThread {
-                    Self.serve(connection, token: token, events: events, idCounter: idCounter, options: options, log: log,
-                               handle: handle, ended: ended)
-                }
-            }
+        listener.serveInBackground(name: "coordinator port \(listener.address)", maxPayload: options.maxPayload, log: log) { connection, authenticated in
+            Self.serve(connection, token: token, events: events, idCounter: idCounter, options: options, log: log,
+                       handle: handle, ended: ended, authenticated: authenticated)
         }
     }
 
     private static func serve(_ connection: Connection, token: ClusterToken, events: EventQueue<CoordinatorEvent>,
                               idCounter: LockedBox<Int>, options: CoordinatorOptions, log: @Sendable (String) -> Void,
-                              handle: CoordinatorHandle, ended: LockedBox<Bool>) {
+                              handle: CoordinatorHandle, ended: LockedBox<Bool>, authenticated: @Sendable () -> Void) {
         let id = idCounter.update { v -> Int in defer { v += 1 }; return v }
         let hello: Hello
         do {
@@ -29,6 +24,7 @@ extension ClusterCoordinator {
                 guard (1...65535).contains(hello.dataPort) else { return .failure(Refused(reason: "no ring port announced")) }
                 return .success(Welcome(workerID: id, runName: options.runName))
             }
+            authenticated()
             try connection.send(.config(ConfigMessage(json: options.configJSON)))
         } catch {
             log("refused a connection from \(connection.remote): \(error)")

@@ -36,6 +36,8 @@ public final class ClusterCoordinator {
     var exchangeAtStateCopy: any Sendable
     var stateRequest: (memberID: Int, assembler: StateTransfer.Assembler?)?
     var inFlight: StepInFlight?
+    /// Attempts each member's failure ended since the last commit (it is evicted at 2).
+    var failedAttempts: [Int: Int] = [:]
     var generation = 0
     var lastRing: [Int] = []
     var needCheckpoint = false
@@ -131,6 +133,7 @@ public final class ClusterCoordinator {
             listener.close()
             for m in members.values { m.connection.close() }
         }
+        if FrameSeal.wireIsUnsealed { log(FrameSeal.unsealedWarning) }
         startAccepting(listener)
         event("listening on \(listener.address); waiting for \(options.minWorkers) worker(s)")
         while true {
@@ -286,9 +289,7 @@ public final class ClusterCoordinator {
         case .reduced(let r):
             try receiveReduced(r, from: id)
         case .stepFailed(let f):
-            if let flight = inFlight, flight.step == f.step, flight.generation == f.generation {
-                abortStep("\(name) could not finish: \(f.reason)")
-            }
+            stepFailed(f, from: id)
         case .validationResult:
             break   // only expected inside runValidation
         case .bye(let reason):
@@ -404,6 +405,7 @@ public final class ClusterCoordinator {
         for id in f.ring { send(.commit(f.step), to: id) }
         inFlight = nil
         committedStep = f.step
+        failedAttempts = [:]
         sessionSamples += f.tickets.count
         var losses = [Double](repeating: 0, count: model.lossNames.count)
         for r in f.reduced.values { for i in losses.indices { losses[i] += Double(r.losses[i]) } }

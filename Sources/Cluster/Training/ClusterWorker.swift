@@ -92,6 +92,7 @@ public final class ClusterWorker {
         do { ring = try RingEndpoint(listen: options.ringListen, token: token, log: log) } catch { throw .transport(error) }
         handle.ring.set(ring)
         defer { ring.shutdown() }
+        if FrameSeal.wireIsUnsealed { log(FrameSeal.unsealedWarning) }
         var backoff = 0.25
         var lastContact = Date()
         while !handle.stopFlag.get() && !handle.killFlag.get() {
@@ -126,6 +127,9 @@ public final class ClusterWorker {
             case .finished(let reason):
                 log("coordinator: \(reason)")
                 if reason == "run finished" { return }
+                if reason.hasPrefix(ClusterCoordinator.evictionPrefix) {
+                    throw .transport(.refused(peer: options.coordinator.description, reason: reason))
+                }
             case .stopped:
                 try? connection.send(.bye("worker stopping"))
                 if case .fatal(let e)? = fatal { throw e }
@@ -410,7 +414,10 @@ public final class ClusterWorker {
         case .failure(let error):
             if isAborted() { return abandon() }
             log("step \(plan.step): all-reduce failed: \(error); telling the coordinator")
-            try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration, reason: "all-reduce: \(error)")))
+            var unreachable = 0
+            if case .ringPeerUnreachable(let id, _, _) = error { unreachable = id }
+            try connection.send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration, reason: "all-reduce: \(error)",
+                                                       unreachableID: unreachable)))
             return nil
         }
         try connection.send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration, gradientCRC: crc,

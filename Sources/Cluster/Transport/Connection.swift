@@ -19,9 +19,11 @@ public final class Connection: Sendable, CustomStringConvertible {
     public let peer: String
     /// The peer's numeric address.
     public let remote: HostPort
-    private let sendLock = Mutex<Void>(())
+    /// Serialises sends; holds the sending direction's seal once the handshake is over.
+    private let sendState = Mutex<SendState>(SendState())
     let receiveState: Mutex<FrameDecoder>
-    /// Largest payload accepted from this peer.
+    /// Largest payload accepted from this peer once it has proved the token (before that,
+    /// `Handshake.maxFrameBytes`).
     public let maxPayload: Int
     private let isClosed = Atomic<Bool>(false)
     /// Longest a send may make no progress, in milliseconds (see `setSendTimeout`).
@@ -34,7 +36,7 @@ public final class Connection: Sendable, CustomStringConvertible {
         self.fd = fd
         self.remote = remote
         self.peer = peer ?? remote.description
-        self.receiveState = Mutex(FrameDecoder(maxPayload: maxPayload))
+        self.receiveState = Mutex(FrameDecoder(maxPayload: min(maxPayload, Handshake.maxFrameBytes)))
         self.maxPayload = maxPayload
         self.sendTimeoutMilliseconds = Atomic(Int(sendTimeout * 1000))
         SocketOptions.configure(fd)
@@ -49,6 +51,27 @@ public final class Connection: Sendable, CustomStringConvertible {
     }
 
     deinit { Glibc.close(fd) }
+
+    struct SendState {
+        var seal: FrameSeal?
+        /// Ring chunks are sealed into this buffer a slice at a time, then sent.
+        var scratch: [UInt8] = []
+    }
+
+    /// Called by the handshake once both sides proved the token: frames in both directions are
+    /// sealed from now on (unless `FrameSeal.wireIsUnsealed`), and the peer may send frames up
+    /// to `maxPayload`.
+    func startSealing(sendKey: [UInt8], receiveKey: [UInt8]) {
+        let sealed = !FrameSeal.wireIsUnsealed
+        sendState.withLock { $0.seal = sealed ? FrameSeal(key: sendKey) : nil }
+        receiveState.withLock { decoder in
+            decoder.opener = sealed ? FrameSeal(key: receiveKey) : nil
+            decoder.maxPayload = maxPayload
+        }
+    }
+
+    /// Whether frames on this connection are sealed.
+    public var isSealed: Bool { sendState.withLock { $0.seal != nil } }
 
     public var description: String { peer }
     /// Total bytes written to / read from the socket.
@@ -80,38 +103,83 @@ public final class Connection: Sendable, CustomStringConvertible {
 
     /// Sends one message (thread-safe; whole frames never interleave).
     public func send(_ message: Message) throws(TransportError) {
-        try sendRaw(message.frame().encoded())
+        let frame = message.frame()
+        let result: Result<Void, TransportError> = sendState.withLock { state in
+            // Sealed under the lock: frame numbers must follow the order on the wire.
+            let bytes = state.seal == nil ? frame.encoded() : state.seal!.seal(kind: frame.kind, payload: frame.payload)
+            return bytes.withUnsafeBytes { buf in Result { () throws(TransportError) in try writeAll(buf) } }
+        }
+        try result.get()
     }
 
-    /// Sends raw bytes (the preamble, or pre-encoded frames).
+    /// The bytes `send(frame)` would write, sealed when the connection is (the frame number
+    /// is used up): for tests that tamper with frames on the wire.
+    func wireBytes(of frame: Frame) -> [UInt8] {
+        sendState.withLock { state in
+            state.seal == nil ? frame.encoded() : state.seal!.seal(kind: frame.kind, payload: frame.payload)
+        }
+    }
+
+    /// Sends raw bytes as they are (the preamble; tests sending crafted frames).
     public func sendRaw(_ bytes: [UInt8]) throws(TransportError) {
         let result: Result<Void, TransportError> = bytes.withUnsafeBytes { buf in
-            sendLock.withLock { _ in Result { () throws(TransportError) in try writeAll(buf) } }
+            sendState.withLock { _ in Result { () throws(TransportError) in try writeAll(buf) } }
         }
         try result.get()
     }
 
     /// Sends a `ringChunk` straight from a float buffer, without building a `Message`
-    /// (same bytes as `.ringChunk(RingChunk(step:sequence:values:))`).
+    /// (same bytes as `.ringChunk(RingChunk(step:sequence:values:))`). A sealed connection
+    /// seals the floats a slice at a time into a scratch buffer and sends each slice.
     public func sendRingChunk(step: Int, sequence: Int, values: UnsafeBufferPointer<Float>) throws(TransportError) {
         var fields = WireWriter(capacity: 20)
         fields.write(step); fields.write(sequence); fields.write(UInt32(values.count))
         let floatBytes = UnsafeRawBufferPointer(values)
-        var crc = CRC32()
-        crc.update(fields.bytes)
-        crc.update(floatBytes)
-        var head: [UInt8] = []
-        head.reserveCapacity(Frame.headerSize + fields.bytes.count)
-        Frame.appendHeader(to: &head, kind: MessageKind.ringChunk.rawValue, payloadCount: fields.bytes.count + floatBytes.count, crc: crc.value)
-        head.append(contentsOf: fields.bytes)
-        let result: Result<Void, TransportError> = head.withUnsafeBytes { h in
-            sendLock.withLock { _ in
-                Result { () throws(TransportError) in
-                    try writeAll(h)
+        let result: Result<Void, TransportError> = sendState.withLock { state in
+            Result { () throws(TransportError) in
+                var head: [UInt8] = []
+                head.reserveCapacity(Frame.headerSize + fields.bytes.count)
+                guard var seal = state.seal else {
+                    var crc = CRC32()
+                    crc.update(fields.bytes)
+                    crc.update(floatBytes)
+                    Frame.appendHeader(to: &head, kind: MessageKind.ringChunk.rawValue, payloadCount: fields.bytes.count + floatBytes.count, crc: crc.value)
+                    head.append(contentsOf: fields.bytes)
+                    try writeAll(head)
                     try writeAll(floatBytes)
+                    return
                 }
+                Frame.appendHeader(to: &head, kind: MessageKind.ringChunk.rawValue,
+                                   payloadCount: fields.bytes.count + floatBytes.count + FrameSeal.overhead, crc: 0, flags: FrameSeal.sealedFlag)
+                var stream = head.withUnsafeBytes { seal.next(header: $0) }
+                state.seal = seal
+                head.append(contentsOf: fields.bytes)
+                head.withUnsafeMutableBytes { h in
+                    stream.seal(from: h.baseAddress! + Frame.headerSize, to: h.baseAddress! + Frame.headerSize, count: h.count - Frame.headerSize)
+                }
+                try writeAll(head)
+                if state.scratch.count < Self.sealSliceBytes { state.scratch = [UInt8](repeating: 0, count: Self.sealSliceBytes) }
+                var done = 0
+                while done < floatBytes.count, let source = floatBytes.baseAddress {
+                    let n = min(Self.sealSliceBytes, floatBytes.count - done)
+                    let sent: Result<Void, TransportError> = state.scratch.withUnsafeMutableBytes { out in
+                        stream.seal(from: source + done, to: out.baseAddress!, count: n)
+                        return Result { () throws(TransportError) in try writeAll(UnsafeRawBufferPointer(rebasing: out[0..<n])) }
+                    }
+                    try sent.get()
+                    done += n
+                }
+                try writeAll(stream.tag())
             }
         }
+        try result.get()
+    }
+
+    /// Bytes of a ring chunk sealed before they are handed to the kernel.
+    static let sealSliceBytes = 64 << 10
+
+    private func writeAll(_ bytes: [UInt8]) throws(TransportError) {
+        let result: Result<Void, TransportError> = bytes.withUnsafeBytes { b in Result { () throws(TransportError) in try writeAll(b) } }
         try result.get()
     }
 
@@ -182,7 +250,8 @@ public final class Connection: Sendable, CustomStringConvertible {
                 }
                 if closed { throw .closed(peer: peer) }
                 try waitReadable(until: deadline, what: what)
-                let want = min(max(decoder.bytesWanted, 64 << 10), 4 << 20)
+                // (Before the peer proved the token, no read goes past the small handshake frame limit.)
+                let want = min(max(decoder.bytesWanted, 64 << 10), 4 << 20, Frame.headerSize + decoder.maxFrameLength)
                 let n = try withUnsafeTemporaryAllocation(byteCount: want, alignment: 16) { (buf) throws(TransportError) -> Int in
                     let n = recv(fd, buf.baseAddress, want, 0)
                     if n > 0 { decoder.append(UnsafeRawBufferPointer(rebasing: buf[0..<n])) }

@@ -6,8 +6,17 @@ import Sockets
 import Synchronization
 
 /// A listening TCP socket.
+///
+/// It keeps one spare descriptor (on /dev/null): when `accept` fails because the process
+/// has no descriptor left, the spare is closed, the waiting connection accepted and closed
+/// at once, and the spare reopened, so a flood of connections is turned away instead of
+/// spinning in the backlog, and `acceptFailure` says why.
 public final class Listener: Sendable {
     private let fd: Int32
+    private let spare = Atomic<Int32>(-1)
+    /// Why the last accept failed ("out of file descriptors ..."), and how often; read and
+    /// cleared by the accept loop for its log.
+    let acceptFailures = LockedBox<(reason: String, count: Int)?>(nil)
     /// The bound address (the real port when 0 was asked).
     public let address: HostPort
     private let isClosed = Atomic<Bool>(false)
@@ -18,12 +27,17 @@ public final class Listener: Sendable {
             let (fd, port) = try Socket.listen(host: address.socketHost, port: address.port, backlog: backlog)
             self.fd = fd
             self.address = HostPort(host: address.host, port: port)
+            spare.store(open("/dev/null", O_RDONLY | O_CLOEXEC), ordering: .relaxed)
         } catch {
             throw TransportError(error, address: address, listening: true)
         }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit {
+        Glibc.close(fd)
+        let s = spare.load(ordering: .relaxed)
+        if s >= 0 { Glibc.close(s) }
+    }
 
     /// Stops accepting; a thread blocked in `accept` returns nil within 250 ms.
     public func close() {
@@ -32,7 +46,9 @@ public final class Listener: Sendable {
 
     public var closed: Bool { isClosed.load(ordering: .acquiring) }
 
-    /// The next incoming connection, or nil after `timeout` seconds or once closed.
+    /// The next incoming connection, or nil after `timeout` seconds or once closed. The
+    /// connection accepts only handshake-sized frames until `Handshake` raises its limit
+    /// to `maxPayload`.
     public func accept(timeout: Double, maxPayload: Int = Frame.defaultMaxPayload) -> Connection? {
         let deadline = Deadline(seconds: timeout)
         while !closed && deadline.remaining > 0 {
@@ -44,9 +60,34 @@ public final class Listener: Sendable {
             let client = withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &len) }
             }
-            if client < 0 { continue }
+            if client < 0 {
+                let e = errno
+                if e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM { shedOne(e) }
+                continue
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             return Connection(fd: client, remote: SocketOptions.describe(storage), maxPayload: maxPayload)
         }
         return nil
+    }
+
+    /// Out of descriptors or kernel memory: turn the waiting connection away with the spare
+    /// descriptor (so the loop does not spin on it) and record why.
+    private func shedOne(_ e: Int32) {
+        let reason: String
+        switch e {
+        case EMFILE:
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            reason = "out of file descriptors (this process may open \(limit.rlim_cur); raise `ulimit -n` if this is not an attack)"
+        case ENFILE: reason = "the system is out of file descriptors"
+        default: reason = "the kernel is out of memory for sockets (\(TransportError.errnoText(e)))"
+        }
+        acceptFailures.update { f in f = (reason, (f?.count ?? 0) + 1) }
+        let s = spare.exchange(-1, ordering: .acquiringAndReleasing)
+        if s >= 0 { Glibc.close(s) }
+        let turnedAway = Glibc.accept(fd, nil, nil)
+        if turnedAway >= 0 { Glibc.close(turnedAway) } else { usleep(50_000) }
+        spare.store(open("/dev/null", O_RDONLY | O_CLOEXEC), ordering: .relaxed)
     }
 }

@@ -9,6 +9,8 @@ public enum TransportError: Error, CustomStringConvertible, Sendable {
     case badAddress(String, reason: String)
     case resolve(host: String, reason: String)
     case connect(address: String, reason: String)
+    /// A ring member's ring port could not be reached before the link deadline.
+    case ringPeerUnreachable(workerID: Int, address: String, reason: String)
     case bind(address: String, reason: String)
     case timedOut(peer: String, waitingFor: String, seconds: Double)
     case closed(peer: String)
@@ -23,6 +25,7 @@ public enum TransportError: Error, CustomStringConvertible, Sendable {
         case .badAddress(let s, let reason): return "'\(s)' is not a HOST:PORT address: \(reason)"
         case .resolve(let host, let reason): return "cannot resolve host '\(host)': \(reason)"
         case .connect(let address, let reason): return "cannot connect to \(address): \(reason)"
+        case .ringPeerUnreachable(let id, let address, let reason): return "ring port \(address) of worker \(id) is unreachable: \(reason)"
         case .bind(let address, let reason): return "cannot listen on \(address): \(reason)"
         case .timedOut(let peer, let what, let seconds): return "\(peer): no \(what) within \(String(format: "%.1f", seconds)) s"
         case .closed(let peer): return "\(peer) closed the connection"

@@ -4,9 +4,9 @@
 ///
 ///     offset 0  UInt32  payload length in bytes (≤ the receiver's limit)
 ///     offset 4  UInt8   kind (`MessageKind` raw value)
-///     offset 5  UInt8   flags (0)
+///     offset 5  UInt8   flags (0; `FrameSeal.sealedFlag` once the connection is sealed)
 ///     offset 6  UInt16  reserved (0)
-///     offset 8  UInt32  CRC32 of the payload
+///     offset 8  UInt32  CRC32 of the payload (0 in a sealed frame, whose tag follows the payload)
 public struct Frame: Sendable, Equatable {
     public static let headerSize = 12
     /// Default limit on a payload: 64 MiB. Bulk state travels in chunks well below it.
@@ -28,10 +28,10 @@ public struct Frame: Sendable, Equatable {
         return out
     }
 
-    static func appendHeader(to out: inout [UInt8], kind: UInt8, payloadCount: Int, crc: UInt32) {
+    static func appendHeader(to out: inout [UInt8], kind: UInt8, payloadCount: Int, crc: UInt32, flags: UInt8 = 0) {
         withUnsafeBytes(of: UInt32(payloadCount).littleEndian) { out.append(contentsOf: $0) }
         out.append(kind)
-        out.append(0)
+        out.append(flags)
         out.append(0); out.append(0)
         withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
     }

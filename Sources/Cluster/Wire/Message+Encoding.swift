@@ -10,7 +10,7 @@ extension Message {
         case .hello(let h):
             w.write(h.role.rawValue); w.write(h.name); w.writeFixed(h.nonce)
             w.write(h.dataPort); w.write(h.threads); w.write(h.ringGeneration); w.write(h.workerID)
-        case .challenge(let c): w.writeFixed(c.nonce); w.writeFixed(c.proof)
+        case .challenge(let c): w.writeFixed(c.nonce)
         case .proof(let p): w.writeFixed(p.proof)
         case .welcome(let x): w.write(x.workerID); w.write(x.runName)
         case .refused(let r): w.write(r.reason)
@@ -42,7 +42,7 @@ extension Message {
             for p in r.payloads { w.write(p.slot); w.writeFloats(p.values) }
         case .reduced(let r):
             w.write(r.step); w.write(r.generation); w.write(r.gradientCRC); w.writeFloats(r.losses); w.write(r.computeSeconds); w.write(r.reduceSeconds); w.write(r.reduceWaitSeconds)
-        case .stepFailed(let f): w.write(f.step); w.write(f.generation); w.write(f.reason)
+        case .stepFailed(let f): w.write(f.step); w.write(f.generation); w.write(f.reason); w.write(f.unreachableID)
         case .commit(let step): w.write(step)
         case .abort(let a): w.write(a.step); w.write(a.generation); w.write(a.reason)
         case .parameterChecksum(let c): w.write(c.step); w.write(c.crc)
@@ -75,8 +75,7 @@ extension Message {
                                 ringGeneration: try r.int("hello.ringGeneration", in: count),
                                 workerID: try r.int("hello.workerID", in: count)))
         case .challenge:
-            self = .challenge(Challenge(nonce: try r.fixed(Self.nonceSize, "challenge.nonce"),
-                                        proof: try r.fixed(Self.nonceSize, "challenge.proof")))
+            self = .challenge(Challenge(nonce: try r.fixed(Self.nonceSize, "challenge.nonce")))
         case .proof: self = .proof(Proof(proof: try r.fixed(Self.nonceSize, "proof.proof")))
         case .welcome:
             self = .welcome(Welcome(workerID: try r.int("welcome.workerID", in: count), runName: try r.string("welcome.runName", maxBytes: 1024)))
@@ -158,7 +157,7 @@ extension Message {
                                     losses: try r.floats("reduced.losses"), computeSeconds: try r.double("reduced.computeSeconds"),
                                     reduceSeconds: try r.double("reduced.reduceSeconds"), reduceWaitSeconds: try r.double("reduced.reduceWaitSeconds")))
         case .stepFailed:
-            self = .stepFailed(StepFailed(step: try r.int("stepFailed.step", in: count), generation: try r.int("stepFailed.generation", in: count), reason: try r.string("stepFailed.reason", maxBytes: 4096)))
+            self = .stepFailed(StepFailed(step: try r.int("stepFailed.step", in: count), generation: try r.int("stepFailed.generation", in: count), reason: try r.string("stepFailed.reason", maxBytes: 4096), unreachableID: try r.int("stepFailed.unreachableID", in: count)))
         case .commit: self = .commit(try r.int("commit.step", in: count))
         case .abort: self = .abort(Abort(step: try r.int("abort.step", in: count), generation: try r.int("abort.generation", in: count), reason: try r.string("abort.reason", maxBytes: 4096)))
         case .parameterChecksum:

@@ -139,14 +139,14 @@ public struct Hello: Sendable, Equatable {
     }
 }
 
-/// The server's nonce and its proof of the token: HMAC(token, "herd-server" ‖ client nonce ‖ server nonce).
+/// The server's fresh nonce. The server proves nothing before the client has (see `Handshake`).
 public struct Challenge: Sendable, Equatable {
     public var nonce: [UInt8]
-    public var proof: [UInt8]
-    public init(nonce: [UInt8], proof: [UInt8]) { self.nonce = nonce; self.proof = proof }
+    public init(nonce: [UInt8]) { self.nonce = nonce }
 }
 
-/// The client's proof: HMAC(token, "herd-client" ‖ server nonce ‖ client nonce).
+/// A proof of the token over the handshake transcript: first the client's, then (only
+/// after the client's checked out) the server's. See `Handshake`.
 public struct Proof: Sendable, Equatable {
     public var proof: [UInt8]
     public init(proof: [UInt8]) { self.proof = proof }
@@ -305,7 +305,11 @@ public struct StepFailed: Sendable, Equatable {
     public var step: Int
     public var generation: Int
     public var reason: String
-    public init(step: Int, generation: Int, reason: String) { self.step = step; self.generation = generation; self.reason = reason }
+    /// The ring member the reporter could not reach (0: none named). The coordinator evicts it.
+    public var unreachableID: Int
+    public init(step: Int, generation: Int, reason: String, unreachableID: Int = 0) {
+        self.step = step; self.generation = generation; self.reason = reason; self.unreachableID = unreachableID
+    }
 }
 
 /// The coordinator drops a step everywhere.

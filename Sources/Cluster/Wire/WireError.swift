@@ -23,6 +23,10 @@ public enum WireError: Error, CustomStringConvertible, Sendable, Equatable {
     case trailingBytes(kind: String, count: Int)
     /// A message arrived that is not allowed at this point of the conversation.
     case unexpected(message: String, expected: String)
+    /// A sealed frame failed its Poly1305 tag.
+    case sealBroken(kind: UInt8, frame: UInt64)
+    /// A frame after the handshake was not sealed (or one before it was).
+    case sealMismatch(kind: UInt8, sealed: Bool)
 
     public var description: String {
         switch self {
@@ -46,6 +50,15 @@ public enum WireError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(count) unexpected bytes after the last field of a '\(kind)' message"
         case .unexpected(let message, let expected):
             return "received '\(message)' while expecting \(expected)"
+        case .sealBroken(let kind, let frame):
+            return "sealed frame \(frame) (type \(kind)) failed its authentication tag: it was altered, replayed, "
+                + "reordered or cut on the way (or the peer holds another token); the connection is closed"
+        case .sealMismatch(let kind, let sealed):
+            return sealed
+                ? "received a sealed frame (type \(kind)) where an unsealed one belongs (before the handshake ended, "
+                    + "or this side runs with \(FrameSeal.unsealedVariable)=1 and the peer does not; both sides must agree)"
+                : "received an unsealed frame (type \(kind)) after the handshake: every frame must be sealed "
+                    + "(is the peer running with \(FrameSeal.unsealedVariable)=1? both sides must agree)"
         }
     }
 }
