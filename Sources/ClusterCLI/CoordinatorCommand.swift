@@ -35,7 +35,7 @@ public enum CoordinatorCommand {
         let config: RunConfig
         var dashboardNamed = false
         if configPath.hasSuffix(".json") {
-            config = try JSONDecoder().decode(RunConfig.self, from: try Data(contentsOf: URL(fileURLWithPath: configPath)))
+            config = try RunConfig.load(jsonPath: configPath)
             dashboardNamed = true
         } else {
             let document = try RunConfig.loadDocument(path: configPath)

@@ -28,6 +28,9 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A well-typed value that is not allowed (`lr: 0`, `crop_size: 300` with `load_size: 286`).
     /// The location is nil for configurations not read from a file.
     case invalidValue(SourceLocation?, key: String, reason: String)
+    /// A JSON run configuration (or a checkpoint manifest's `config`) whose `field` is
+    /// missing, of the wrong type or not allowed. `file` names the JSON file.
+    case jsonField(file: String, field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -57,6 +60,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidValue(let at, let key, let reason):
             if let at { return "\(at): \(key): \(reason)" }
             return "\(key): \(reason)"
+        case .jsonField(let file, let field, let reason):
+            return "\(file): \(field.isEmpty ? "the document" : field): \(reason)"
         }
     }
 
@@ -85,7 +90,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Where the problem is, when it is in a file.
     public var location: SourceLocation? {
         switch self {
-        case .unreadableFile, .notText: return nil
+        case .unreadableFile, .notText, .jsonField: return nil
         case .tabIndentation(let at), .badIndentation(let at, _), .duplicateKey(let at, _, _),
              .unterminatedQuote(let at), .invalidEscape(let at, _), .syntax(let at, _),
              .unknownKey(let at, _, _), .wrongType(let at, _, _, _):

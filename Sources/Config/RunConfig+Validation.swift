@@ -3,10 +3,29 @@ extension RunConfig {
     /// stride-2 4x4 convolutions and two stride-1 4x4 ones leave 24 -> 1 pixel.
     public static let minimumCropSize = 24
 
-    /// Checks that every setting has a usable value.
+    /// Most steps a run may count (about 4 x 10^9; a 14-day run at 100 steps/s takes 1.2 x 10^8).
+    public static let maximumSteps = 1 << 32
+    /// Most epochs (`n_epochs` + `n_epochs_decay`, each).
+    public static let maximumEpochs = 1_000_000
+    /// Most images of one domain in a batch or a micro-batch.
+    public static let maximumBatch = 65_536
+    /// Most images an image pool may hold (the paper's is 50).
+    public static let maximumPool = 10_000
+    /// Heartbeat intervals allowed: a peer is dead after at most `4` s of silence, so beats must
+    /// come well within that; faster than 20 a second is only overhead.
+    public static let heartbeatRange = 0.05...2.0
+
+    /// Checks that every setting has a usable value, including that the networks fit this
+    /// machine's memory when trained (parameters, gradients and Adam state).
     /// - Throws: the first problem as `ConfigError.invalidValue`, naming its key.
     public func validate() throws(ConfigError) {
         try validate(locations: [:])
+    }
+
+    /// ``validate()`` for a configuration that only runs the networks (`herd translate`):
+    /// the parameters alone must fit the memory.
+    public func validateForInference() throws(ConfigError) {
+        if let first = problems(locations: [:], memory: model.parameterBytes, memoryWhat: "of parameters").first { throw first }
     }
 
     /// Every problem with the settings' values, in file order (empty when valid).
@@ -16,8 +35,20 @@ extension RunConfig {
         if let first = problems(locations: locations).first { throw first }
     }
 
+    /// Bytes training holds besides activations: parameters, gradients, Adam moments and the two image pools.
+    public var trainingMemoryBytes: Double {
+        let side = Double(data.cropSize)
+        let pool = Double(min(max(0, training.poolSize), Self.maximumPool))  // larger pools fail their range check
+        return model.trainingStateBytes + 2 * pool * 3 * side * side * 4
+    }
+
     /// Checks in file order; `locations` (from parsing) let each error name its line.
     private func problems(locations: [String: SourceLocation]) -> [ConfigError] {
+        problems(locations: locations, memory: trainingMemoryBytes,
+                 memoryWhat: "to train (parameters, gradients, Adam state and image pools)")
+    }
+
+    private func problems(locations: [String: SourceLocation], memory: Double, memoryWhat: String) -> [ConfigError] {
         var found: [ConfigError] = []
         /// Records a problem with `key`; the line is the key's, or `near`'s when the
         /// key itself was not written (e.g. crop_size left at its default).
@@ -29,11 +60,12 @@ extension RunConfig {
         func atLeast(_ value: Int, _ minimum: Int, _ key: String) {
             check(value >= minimum, key, "must be at least \(minimum), found \(value)")
         }
-        func positive(_ value: Double, _ key: String) {
-            check(value.isFinite && value > 0, key, "must be a positive number, found \(YAMLScalar.render(float: value))")
+        func within(_ value: Int, _ range: ClosedRange<Int>, _ key: String, _ unit: String = "") {
+            check(range.contains(value), key, "must be from \(range.lowerBound) to \(range.upperBound)\(unit), found \(value)")
         }
-        func nonNegative(_ value: Double, _ key: String) {
-            check(value.isFinite && value >= 0, key, "must be zero or positive, found \(YAMLScalar.render(float: value))")
+        func upTo(_ value: Double, _ maximum: Double, _ key: String) {
+            check(value.isFinite && value >= 0 && value <= maximum, key,
+                  "must be from 0 to \(YAMLScalar.render(float: maximum)), found \(YAMLScalar.render(float: value))")
         }
         func beta(_ value: Double, _ key: String) {
             check(value.isFinite && value >= 0 && value < 1, key,
@@ -66,39 +98,50 @@ extension RunConfig {
         check(data.cropSize <= data.loadSize, "data.crop_size",
               "must not exceed data.load_size (\(data.loadSize)), found \(data.cropSize)", near: "data.load_size")
 
-        atLeast(model.nBlocks, 1, "model.n_blocks")
+        within(model.nBlocks, 1...64, "model.n_blocks")
         atLeast(model.ngf, 1, "model.ngf")
         atLeast(model.ndf, 1, "model.ndf")
+        if model.nBlocks >= 1, model.ngf >= 1, model.ndf >= 1, memory > MachineMemory.physicalBytes {
+            let (key, value) = memory > 2 * model.trainingStateBytes
+                ? ("training.pool_size", training.poolSize) : model.largestContributor
+            check(false, key, "\(value) needs ~\(ByteCount.format(memory)) \(memoryWhat), of which "
+                  + "\(ByteCount.format(model.parameterBytes)) are the networks' parameters; this machine has "
+                  + "\(ByteCount.format(MachineMemory.physicalBytes)) of memory")
+        }
 
-        atLeast(training.batchSize, 1, "training.batch_size")
-        atLeast(training.microBatch, 1, "training.micro_batch")
-        atLeast(training.nEpochs, 0, "training.n_epochs")
-        atLeast(training.nEpochsDecay, 0, "training.n_epochs_decay")
+        within(training.batchSize, 1...Self.maximumBatch, "training.batch_size")
+        within(training.microBatch, 1...Self.maximumBatch, "training.micro_batch")
+        within(training.nEpochs, 0...Self.maximumEpochs, "training.n_epochs")
+        within(training.nEpochsDecay, 0...Self.maximumEpochs, "training.n_epochs_decay")
         check(training.nEpochs < 0 || training.nEpochsDecay < 0 || training.nEpochs + training.nEpochsDecay >= 1,
               "training.n_epochs", "training.n_epochs + training.n_epochs_decay must be at least 1", near: "training.n_epochs_decay")
-        positive(training.lr, "training.lr")
+        check(training.lr.isFinite && training.lr > 0 && training.lr <= 1, "training.lr",
+              "must be more than 0 and at most 1, found \(YAMLScalar.render(float: training.lr))")
         beta(training.beta1, "training.beta1")
         beta(training.beta2, "training.beta2")
-        nonNegative(training.lambdaCycle, "training.lambda_cycle")
-        nonNegative(training.lambdaIdentity, "training.lambda_identity")
-        atLeast(training.poolSize, 0, "training.pool_size")
+        upTo(training.lambdaCycle, 1000, "training.lambda_cycle")
+        upTo(training.lambdaIdentity, 1000, "training.lambda_identity")
+        within(training.poolSize, 0...Self.maximumPool, "training.pool_size", " images")
         check(training.threads >= 0 && training.threads <= 1024, "training.threads",
               "must be from 0 (all cores) to 1024, found \(training.threads)")
 
-        atLeast(validation.count, 0, "validation.count")
+        within(validation.count, 0...1000, "validation.count", " images per domain")
         fileName(validation.imagesA, "validation.images_a")
         fileName(validation.imagesB, "validation.images_b")
-        atLeast(validation.everyEpochs, 1, "validation.every_epochs")
+        within(validation.everyEpochs, 1...Self.maximumEpochs, "validation.every_epochs")
 
         check(!checkpoint.directory.isEmpty, "checkpoint.directory", "must name a directory")
-        atLeast(checkpoint.everySteps, 0, "checkpoint.every_steps")
-        atLeast(checkpoint.keep, 1, "checkpoint.keep")
+        within(checkpoint.everySteps, 0...Self.maximumSteps, "checkpoint.every_steps")
+        within(checkpoint.keep, 1...1000, "checkpoint.keep")
 
         address(cluster.listen, "cluster.listen")
         check(!cluster.tokenFile.isEmpty, "cluster.token_file", "must name a file (the HERD_TOKEN variable is used when it does not exist)")
-        atLeast(cluster.minWorkers, 1, "cluster.min_workers")
-        positive(cluster.heartbeatSeconds, "cluster.heartbeat_seconds")
-        atLeast(cluster.checksumEverySteps, 1, "cluster.checksum_every_steps")
+        within(cluster.minWorkers, 1...1024, "cluster.min_workers")
+        check(Self.heartbeatRange.contains(cluster.heartbeatSeconds), "cluster.heartbeat_seconds",
+              "must be from \(YAMLScalar.render(float: Self.heartbeatRange.lowerBound)) to "
+              + "\(YAMLScalar.render(float: Self.heartbeatRange.upperBound)) seconds (a peer silent for 4 s is dead), "
+              + "found \(YAMLScalar.render(float: cluster.heartbeatSeconds))")
+        within(cluster.checksumEverySteps, 1...Self.maximumSteps, "cluster.checksum_every_steps")
 
         if !dashboard.listen.isEmpty { address(dashboard.listen, "dashboard.listen") }
         return found

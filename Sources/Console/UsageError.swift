@@ -8,6 +8,8 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedArgument(String)
     case unknownCommand(String)
     case flagTakesNoValue(String)
+    /// Two options that exclude each other, with why.
+    case conflictingOptions(String, String, reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpectedArgument(let value): return "unexpected argument '\(value)'"
         case .unknownCommand(let name): return "unknown command '\(name)'"
         case .flagTakesNoValue(let name): return "option '--\(name)' is a flag and takes no value"
+        case .conflictingOptions(let first, let second, let reason):
+            return "options '--\(first)' and '--\(second)' cannot be given together: \(reason)"
         }
     }
 }

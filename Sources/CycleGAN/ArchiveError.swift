@@ -17,6 +17,10 @@ public enum ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
     case countMismatch(name: String, shape: [Int], count: Int)
     /// The manifest's training state is inconsistent with the rest of the checkpoint.
     case badState(path: String, reason: String)
+    /// A tensor's bytes do not have the SHA-256 its manifest records (the file was altered or damaged).
+    case checksumMismatch(path: String, name: String)
+    /// Every checkpoint of a run failed its checks.
+    case noIntactCheckpoint(directory: String, failures: [String])
 
     public var description: String {
         switch self {
@@ -36,6 +40,11 @@ public enum ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
             return "tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *)) floats, got \(count)"
         case let .badState(path, reason):
             return "\(path): inconsistent checkpoint: \(reason)"
+        case let .checksumMismatch(path, name):
+            return "\(path): tensor '\(name)' does not match its SHA-256 in the manifest: the checkpoint is damaged"
+        case let .noIntactCheckpoint(directory, failures):
+            return "\(directory): no intact checkpoint to resume from (\(failures.joined(separator: "; "))); "
+                + "restore one from a backup, or start over with --fresh"
         }
     }
 }

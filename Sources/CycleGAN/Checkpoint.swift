@@ -49,13 +49,16 @@ public enum Checkpoint {
         guard archive.metadata["kind"]?.stringValue == kind else {
             throw .badManifest(path: path, reason: "is not a Herd checkpoint (kind is not \"\(kind)\")")
         }
-        let config = try decodeConfig(archive.metadata["config"], path: path)
+        let config = try decodeConfig(archive.metadata["config"], path: path + "/manifest.json")
         guard let training = archive.metadata["training"] else {
             throw .badManifest(path: path, reason: "has no 'training' object")
         }
-        func int(_ key: String) throws(ArchiveError) -> Int {
+        func int(_ key: String, atMost limit: Int = RunConfig.maximumSteps) throws(ArchiveError) -> Int {
             guard let value = training[key]?.intValue, value >= 0 else {
                 throw .badManifest(path: path, reason: "training.\(key) is missing or not a non-negative integer")
+            }
+            guard value <= limit else {
+                throw .badManifest(path: path, reason: "training.\(key) is \(value), more than the \(limit) this run can reach")
             }
             return value
         }
@@ -66,17 +69,19 @@ public enum Checkpoint {
             }
             return generator
         }
-        let progress = TrainingProgress(epoch: max(1, try int("epoch")), stepInEpoch: try int("step_in_epoch"),
-                                        globalStep: try int("global_step"))
+        let totalEpochs = config.training.nEpochs + config.training.nEpochsDecay
+        let globalStep = try int("global_step")
+        let progress = TrainingProgress(epoch: max(1, try int("epoch", atMost: totalEpochs + 1)),
+                                        stepInEpoch: try int("step_in_epoch", atMost: globalStep), globalStep: globalStep)
         try model.load(from: archive, path: path)
         var optimizers = CycleGANOptimizers(model: model, training: config.training)
         optimizers.generator.m = try archive.flat(layout: model.generators.layout, prefix: "adam_G/m/", path: path)
         optimizers.generator.v = try archive.flat(layout: model.generators.layout, prefix: "adam_G/v/", path: path)
         optimizers.discriminator.m = try archive.flat(layout: model.discriminators.layout, prefix: "adam_D/m/", path: path)
         optimizers.discriminator.v = try archive.flat(layout: model.discriminators.layout, prefix: "adam_D/v/", path: path)
-        optimizers.generator.step = try int("adam_G_step")
-        optimizers.discriminator.step = try int("adam_D_step")
-        let capacity = try int("pool_capacity")
+        optimizers.generator.step = try int("adam_G_step", atMost: globalStep)
+        optimizers.discriminator.step = try int("adam_D_step", atMost: globalStep)
+        let capacity = try int("pool_capacity", atMost: config.training.poolSize)
         var pools: [ImagePool] = []
         for (name, key) in [("pool/A", "pool_A_random"), ("pool/B", "pool_B_random")] {
             guard let entry = archive[name], let count = entry.shape.first else {
@@ -92,8 +97,9 @@ public enum Checkpoint {
         return TrainingState(config: config, progress: progress, optimizers: optimizers, poolA: pools[0], poolB: pools[1])
     }
 
-    /// Reads only the configuration stored in the checkpoint at `directory`.
-    public static func readConfig(directory: String) throws(ArchiveError) -> RunConfig {
+    /// Reads only the configuration stored in the checkpoint at `directory`, validated (with
+    /// `inference`, the networks need only fit the memory to run, not to train).
+    public static func readConfig(directory: String, inference: Bool = false) throws(ArchiveError) -> RunConfig {
         let path = directory + "/manifest.json"
         let bytes: Data
         do {
@@ -104,7 +110,7 @@ public enum Checkpoint {
         guard let manifest = try? JSONDecoder().decode(JSONValue.self, from: bytes) else {
             throw .badManifest(path: path, reason: "not JSON")
         }
-        return try decodeConfig(manifest["config"], path: path)
+        return try decodeConfig(manifest["config"], path: path, inference: inference)
     }
 
     static func hex(_ value: UInt64) -> String { String(value, radix: 16) }
@@ -118,13 +124,23 @@ public enum Checkpoint {
         }
     }
 
-    static func decodeConfig(_ value: JSONValue?, path: String) throws(ArchiveError) -> RunConfig {
+    /// The manifest's `config`, validated: every field in its range, and the networks fitting
+    /// this machine's memory (to train, or with `inference` only to run).
+    static func decodeConfig(_ value: JSONValue?, path: String, inference: Bool = false) throws(ArchiveError) -> RunConfig {
         guard let value else { throw .badManifest(path: path, reason: "has no 'config' object") }
+        let data: Data
         do {
-            let data = try JSONEncoder().encode(value)
-            return try JSONDecoder().decode(RunConfig.self, from: data)
+            data = try JSONEncoder().encode(value)
         } catch {
-            throw .badManifest(path: path, reason: "'config' is not a run configuration: \(error)")
+            throw .badManifest(path: path, reason: "'config' cannot be re-encoded: \(error)")
+        }
+        do {
+            return try RunConfig.decode(json: data, file: path, inference: inference)
+        } catch {
+            guard case .jsonField(_, let field, let reason) = error else {
+                throw .badManifest(path: path, reason: "'config' is not a run configuration: \(error)")
+            }
+            throw .badManifest(path: path, reason: "config.\(field): \(reason)")
         }
     }
 }

@@ -16,6 +16,8 @@ public enum CycleGANError: Error, CustomStringConvertible, Sendable {
     case archive(ArchiveError)
     /// An image or file could not be written.
     case output(path: String, reason: String)
+    /// The run directory holds an earlier run (see ``RunStart``).
+    case runDirectory(RunDirectoryError)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum CycleGANError: Error, CustomStringConvertible, Sendable {
         case .dataset(let message): return "dataset: \(message)"
         case .archive(let error): return error.description
         case .output(let path, let reason): return "\(path): \(reason)"
+        case .runDirectory(let error): return error.description
         }
     }
 }

@@ -28,6 +28,12 @@ public final class CycleGANModel: Sendable {
             throw .invalidArchitecture(
                 "ngf (\(architecture.ngf)) and ndf (\(architecture.ndf)) must be positive and nBlocks (\(architecture.nBlocks)) not negative")
         }
+        guard architecture.parameterBytes <= MachineMemory.physicalBytes else {
+            throw .invalidArchitecture(
+                "ngf \(architecture.ngf), ndf \(architecture.ndf) and \(architecture.nBlocks) blocks need "
+                + "~\(ByteCount.format(architecture.parameterBytes)) of parameters, more than this machine's "
+                + "\(ByteCount.format(MachineMemory.physicalBytes)) of memory")
+        }
         self.architecture = architecture
         do {
             var random = KeyedRandom(seed: seed, keys: [RandomStream.initialization.rawValue, 0])

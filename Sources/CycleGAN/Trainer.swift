@@ -48,46 +48,70 @@ public final class Trainer {
     /// Path of the checkpoint training resumed from, if any.
     public let resumedFrom: String?
 
-    /// Prepares a run. With `resume`, loads the newest checkpoint of the run if
-    /// there is one (the model architecture must match `config`).
-    /// - Throws: ``CycleGANError`` for an invalid configuration or an unreadable checkpoint.
-    public init(config: RunConfig, source: SampleSource, validation: ValidationSet?, resume: Bool) throws(CycleGANError) {
+    /// What preparing the run did that the user should know: unfinished checkpoint writes
+    /// removed, an earlier run discarded (`fresh`), damaged checkpoints skipped and moved aside.
+    public private(set) var notes: [String] = []
+
+    /// Prepares a run in `checkpoint.directory/name`. A directory holding an earlier run is
+    /// refused unless `resume` (continue from its newest intact checkpoint; a damaged newer one
+    /// is moved aside to `NAME.corrupt`, and said so in ``notes``) or `fresh` (discard it first).
+    /// The model architecture must match `config`.
+    /// - Throws: ``CycleGANError`` for an invalid configuration, an earlier run in the way,
+    ///   or no intact checkpoint to resume.
+    public init(config: RunConfig, source: SampleSource, validation: ValidationSet?, resume: Bool,
+                fresh: Bool = false) throws(CycleGANError) {
         guard config.training.batchSize > 0 else {
             throw .invalidSetting("training.batchSize must be at least 1, got \(config.training.batchSize)")
         }
         guard config.training.nEpochs >= 0, config.training.nEpochsDecay >= 0, config.training.nEpochs + config.training.nEpochsDecay > 0 else {
             throw .invalidSetting("training.nEpochs + nEpochsDecay must be positive (got \(config.training.nEpochs) + \(config.training.nEpochsDecay))")
         }
+        guard !(resume && fresh) else {
+            throw .invalidSetting("--resume continues the earlier run and --fresh discards it: give one of them")
+        }
         self.config = config
         self.source = source
         self.validation = validation
         runDirectory = config.checkpoint.directory + "/" + config.name
         store = CheckpointStore(directory: runDirectory, keep: config.checkpoint.keep)
+        do {
+            notes = try store.prepare(resume ? .resume : fresh ? .fresh : .new)
+        } catch {
+            throw .runDirectory(error)
+        }
         model = try CycleGANModel(architecture: config.model, seed: config.training.seed)
-        if resume, let path = store.latest() {
-            do {
-                let archive = try TensorArchive.read(directory: path)
-                var restored = try Checkpoint.restore(archive, into: model, path: path)
-                if restored.progress.stepInEpoch > 0, restored.config.training.batchSize != config.training.batchSize {
-                    throw CycleGANError.invalidSetting(
-                        "\(path) stopped in the middle of an epoch with batch size \(restored.config.training.batchSize); "
-                        + "resume it with that batch size, not \(config.training.batchSize)")
-                }
-                restored.config = config
-                state = restored
-            } catch let error as CycleGANError {
-                throw error
-            } catch let error as ArchiveError {
-                throw .archive(error)
-            } catch {
-                throw .invalidSetting("\(error)")
+        let found: (path: String, value: TrainingState, skipped: [CheckpointStore.Skipped])?
+        do {
+            found = resume ? try store.loadNewestIntact { [model] (path) throws(ArchiveError) in
+                try Checkpoint.restore(try TensorArchive.read(directory: path), into: model, path: path)
+            } : nil
+        } catch {
+            throw .archive(error)
+        }
+        if let found {
+            for skipped in found.skipped {
+                let aside = store.moveAside(skipped.path)
+                notes.append("skipping a damaged checkpoint: \(skipped.error)"
+                             + (aside.map { "; moved aside to \($0)" } ?? ""))
             }
-            resumedFrom = path
+            if !found.skipped.isEmpty { notes.append("resuming from the newest intact checkpoint, \(found.path)") }
+            var restored = found.value
+            if restored.progress.stepInEpoch > 0, restored.config.training.batchSize != config.training.batchSize {
+                throw CycleGANError.invalidSetting(
+                    "\(found.path) stopped in the middle of an epoch with batch size \(restored.config.training.batchSize); "
+                    + "resume it with that batch size, not \(config.training.batchSize)")
+            }
+            restored.config = config
+            state = restored
+            resumedFrom = found.path
         } else {
             state = TrainingState(config: config, model: model)
             resumedFrom = nil
         }
     }
+
+    /// Whether every epoch of the schedule is done (a resumed finished run has nothing to do).
+    public var isFinished: Bool { state.progress.epoch > schedule.totalEpochs }
 
     /// The learning-rate schedule of this run.
     public var schedule: LearningRateSchedule {
@@ -104,6 +128,7 @@ public final class Trainer {
     public func run(throughEpoch lastEpoch: Int? = nil, events: (TrainingEvent) -> Void = { _ in }) throws(CycleGANError) {
         let totalEpochs = schedule.totalEpochs
         let stopEpoch = min(totalEpochs, lastEpoch ?? totalEpochs)
+        guard state.progress.epoch <= stopEpoch else { return }  // finished: nothing to start
         let stepsPerEpoch = self.stepsPerEpoch
         let totalSteps = stepsPerEpoch * totalEpochs
         let batchSize = config.training.batchSize

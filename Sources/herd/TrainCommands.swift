@@ -11,13 +11,11 @@ enum TrainCommands {
 
     /// Errors of these commands that are not the library's.
     enum CommandError: Error, CustomStringConvertible {
-        case config(path: String, reason: String)
         case checkpoint(path: String)
         case image(path: String, reason: String)
 
         var description: String {
             switch self {
-            case let .config(path, reason): return "\(path): \(reason)"
             case let .checkpoint(path):
                 return "\(path): no checkpoint there (expected a checkpoint directory with manifest.json, a run directory with a 'latest' file, or a 'latest' file)"
             case let .image(path, reason): return "\(path): \(reason)"
@@ -74,11 +72,15 @@ enum TrainCommands {
             <checkpoint.directory>/<name>/step-NNNNNNNNN/ (every checkpoint.everySteps steps and at each
             epoch end, newest checkpoint.keep kept, 'latest' names the newest); validation rows
             (real | translated | reconstructed) go to <checkpoint.directory>/<name>/val/epoch_NNN/ with an
-            index.html gallery. --resume continues from 'latest' exactly where it stopped.
+            index.html gallery. --resume continues from 'latest' exactly where it stopped; a damaged
+            checkpoint (every tensor carries a SHA-256) is moved aside to step-NNNNNNNNN.corrupt and the
+            newest intact one is used, saying so. A run directory holding an earlier run is never
+            overwritten: without --resume or --fresh the command refuses to start there.
             """,
         options: [
             .value("config", "FILE", help: "The run configuration (cluster.yaml; a .json file of the same fields also works)."),
-            .flag("resume", help: "Continue from the run's latest checkpoint (fresh start when there is none)."),
+            .flag("resume", help: "Continue from the run's newest intact checkpoint (a new run when there is none)."),
+            .flag("fresh", help: "Discard the run directory's earlier checkpoints, validation images and dashboard snapshot, then start a new run."),
             .value("threads", "N", help: "Kernel threads (0: training.threads from the config, else all cores).", default: "0"),
             .value("epochs", "N", help: "Stop after epoch N (the schedule is unchanged; resume later).", default: "the last"),
         ],
@@ -86,22 +88,17 @@ enum TrainCommands {
         let config = try loadConfig(try arguments.required("config"))
         try configureThreads(arguments, fallback: config.training.threads)
         let lastEpoch = try arguments.int("epochs")
-        try runTraining(config: config, resume: arguments.flag("resume"), lastEpoch: lastEpoch)
+        try runTraining(config: config, resume: arguments.flag("resume"), fresh: arguments.flag("fresh"), lastEpoch: lastEpoch)
     }
 
     static func loadConfig(_ path: String) throws -> RunConfig {
-        if path.hasSuffix(".json") {
-            do {
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
-                return try JSONDecoder().decode(RunConfig.self, from: data)
-            } catch {
-                throw CommandError.config(path: path, reason: "cannot read a JSON run configuration: \(error)")
-            }
-        }
-        return try RunConfig.load(path: path)
+        path.hasSuffix(".json") ? try RunConfig.load(jsonPath: path) : try RunConfig.load(path: path)
     }
 
-    static func runTraining(config: RunConfig, resume: Bool, lastEpoch: Int?) throws {
+    static func runTraining(config: RunConfig, resume: Bool, fresh: Bool = false, lastEpoch: Int?) throws {
+        if resume && fresh {
+            throw UsageError.conflictingOptions("resume", "fresh", reason: "--resume continues the earlier run, --fresh discards it")
+        }
         print("loading \(config.data.root) (load \(config.data.loadSize), crop \(config.data.cropSize))")
         let source = try SampleSource(root: config.data.root, data: config.data, seed: config.training.seed)
         if !source.skipped.isEmpty {
@@ -111,8 +108,14 @@ enum TrainCommands {
         print("trainA: \(source.filesA.count) images, trainB: \(source.filesB.count) images")
         let validation = ValidationSet.load(root: config.data.root, validation: config.validation, size: config.data.cropSize)
         for file in validation.skipped { print("validation image skipped: \(file)") }
-        let trainer = try Trainer(config: config, source: source, validation: validation, resume: resume)
+        let trainer = try Trainer(config: config, source: source, validation: validation, resume: resume, fresh: fresh)
+        for note in trainer.notes { print(note) }
         if let from = trainer.resumedFrom { print("resuming from \(from)") }
+        if trainer.isFinished {
+            let total = trainer.schedule.totalEpochs
+            print("run '\(config.name)' is finished: all \(total) epochs done (step \(trainer.state.progress.globalStep)); nothing to do")
+            return
+        }
         print("model: res-\(config.model.nBlocks), ngf \(config.model.ngf), ndf \(config.model.ndf), \(trainer.model.parameterCount) parameters")
         var progress: Console.Progress?
         try trainer.run(throughEpoch: lastEpoch) { event in
@@ -187,7 +190,7 @@ enum TrainCommands {
         guard let directory = CheckpointStore.resolve(checkpointPath) else {
             throw CommandError.checkpoint(path: checkpointPath)
         }
-        let config = try Checkpoint.readConfig(directory: directory)
+        let config = try Checkpoint.readConfig(directory: directory, inference: true)
         let model = try CycleGANModel(architecture: config.model, seed: 0)
         try model.load(from: try TensorArchive.read(directory: directory), path: directory)
         let generator = direction == .aToB ? model.generatorAB : model.generatorBA
