@@ -1,6 +1,7 @@
 /// Why a DEFLATE stream could not be inflated.
 struct InflateError: Error, Sendable {
-    enum Kind: Sendable { case truncated, malformed }
+    /// `stopped`: the streaming sink asked to stop (it keeps its own reason).
+    enum Kind: Sendable { case truncated, malformed, stopped }
     var kind: Kind
     /// Byte offset in the compressed stream given to the inflater.
     var offset: Int
@@ -84,12 +85,44 @@ struct Inflater {
     private var bitCount = 0
     private var output: [UInt8]
     private let outputLimit: Int
+    /// Streaming: receives the output in pieces; `output` then keeps only the last window.
+    private let sink: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+    /// Streaming: `output` is handed to the sink once it holds this many bytes.
+    private let flushAt: Int
 
-    private init(input: UnsafeBufferPointer<UInt8>, outputLimit: Int, sizeHint: Int) {
+    private init(input: UnsafeBufferPointer<UInt8>, outputLimit: Int, sizeHint: Int,
+                 sink: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
         self.input = input
         self.outputLimit = outputLimit
+        self.sink = sink
+        flushAt = sink == nil ? Int.max : Inflater.streamChunk + Deflater.windowSize
         output = []
-        output.reserveCapacity(max(0, min(outputLimit, sizeHint)))
+        output.reserveCapacity(sink == nil ? max(0, min(outputLimit, sizeHint)) : flushAt + 65536 + 258)
+    }
+
+    /// Bytes handed to a streaming sink at a time (plus the window kept back).
+    static let streamChunk = 1 << 22
+
+    /// Inflates `input` as a stream: `sink` receives the output in pieces of a few MiB
+    /// (the last one possibly shorter) and returns `false` to stop, which throws `.stopped`.
+    /// Memory stays bounded whatever the output size. Returns the compressed bytes consumed.
+    static func inflate(_ input: UnsafeBufferPointer<UInt8>,
+                        sink: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) throws(InflateError) -> Int {
+        var inflater = Inflater(input: input, outputLimit: Int.max, sizeHint: 0, sink: sink)
+        _ = try inflater.run()
+        try inflater.flush(keepingWindow: false)
+        return inflater.position - inflater.bitCount / 8
+    }
+
+    /// Streaming: hands all but the last window (or everything) of `output` to the sink.
+    private mutating func flush(keepingWindow: Bool) throws(InflateError) {
+        guard let sink else { return }
+        let keep = keepingWindow ? min(output.count, Deflater.windowSize) : 0
+        let count = output.count - keep
+        guard count > 0 else { return }
+        let more = output.withUnsafeBufferPointer { sink(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+        if !more { throw InflateError(kind: .stopped, offset: offset, reason: "stopped by the reader") }
+        output.removeFirst(count)
     }
 
     /// Inflates `input`, stopping early (with `complete == false`) once `outputLimit` bytes were produced.
@@ -180,6 +213,7 @@ struct Inflater {
             }
             // Stopped at the output limit inside a block: the stream goes on beyond what the caller wants.
             if !finished { return false }
+            if output.count >= flushAt { try flush(keepingWindow: true) }
             if final == 1 { return true }
             if output.count >= outputLimit { return false }
         }
@@ -288,6 +322,7 @@ struct Inflater {
             let symbol = try decode(literal, "compressed data")
             if symbol == 256 { return true }
             if output.count >= outputLimit { return false }
+            if output.count >= flushAt { try flush(keepingWindow: true) }
             if symbol < 256 {
                 output.append(UInt8(symbol))
                 continue
