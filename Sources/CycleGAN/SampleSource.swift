@@ -1,3 +1,4 @@
+import Foundation
 import Config
 import Imaging
 import Synchronization
@@ -24,6 +25,10 @@ public final class SampleSource: Sendable {
     /// when a folder is missing or holds no decodable image, and
     /// ``CycleGANError/invalidSetting(_:)`` when the sizes are unusable.
     public convenience init(root: String, data: DataConfig, seed: UInt64) throws(CycleGANError) {
+        for split in ["trainA", "trainB"] where !FileManager.default.fileExists(atPath: root + "/" + split) {
+            throw .dataset("\(root)/\(split): no such folder. Download a data set with 'herd data download horse2zebra' "
+                + "(every name: 'herd data download --help') or set data.root in the config")
+        }
         let filesA = try FolderImages.list(root + "/trainA")
         let filesB = try FolderImages.list(root + "/trainB")
         let loadedA = FolderImages.load(filesA, side: data.loadSize)

@@ -151,12 +151,23 @@ public enum Selfie2Cage {
             }
         }
         let rows = try pubfigRows(options)
-        guard FileIO.isDirectory(options.pubfigImages) else { throw .missingFolder(path: options.pubfigImages) }
+        let fetch = "fetch them with: herd data pubfig --urls \(options.pubfigURLs) --person '\(rows[0].person)' "
+            + "--out \(options.pubfigImages)"
+        let index = FileIO.isDirectory(options.pubfigImages) ? try indexFolder(options.pubfigImages) : [:]
+        if !rows.contains(where: { pubfigFile($0, in: index) != nil }) {
+            throw .invalidArgument("no image of \(rows[0].person) in \(options.pubfigImages) (\(rows.count) listed); " + fetch)
+        }
         var notes: [String] = []
         let sinkA = try Sink(options, folder: "trainA"), sinkB = try Sink(options, folder: "trainB")
-        let (selfieKept, selfieReport) = try prepareSelfies(options, sink: sinkA, notes: &notes, progress: progress)
+        // The faces first: without a usable one there is no data set, and no selfie work is wasted.
         let (pubfigKept, pubfigReport) = try preparePubFig(options, rows: rows, sink: sinkB, notes: &notes,
                                                            progress: progress)
+        if pubfigKept.isEmpty {
+            throw .invalidArgument("none of the \(pubfigReport.downloaded) images of \(rows[0].person) in "
+                + "\(options.pubfigImages) is usable (\(pubfigReport.md5Mismatch) wrong MD5, \(pubfigReport.undecodable) "
+                + "undecodable, \(pubfigReport.tooSmall) faces too small); " + fetch)
+        }
+        let (selfieKept, selfieReport) = try prepareSelfies(options, sink: sinkA, notes: &notes, progress: progress)
         var report = Report(selfies: selfieReport, pubfig: pubfigReport, notes: notes)
         let a = try split(selfieKept, from: sinkA, test: "testA", options)
         let b = try split(pubfigKept, from: sinkB, test: "testB", options)
@@ -252,6 +263,13 @@ public enum Selfie2Cage {
         return rows
     }
 
+    /// The row's file in an ``indexFolder(_:)`` index: `<person>_<imagenum>` (spaces or underscores) or `<md5>`.
+    static func pubfigFile(_ row: PubFigURLs.Row, in index: [String: String]) -> String? {
+        let base = "\(row.person)_\(row.imageNumber)"
+        let candidates = [base, base.replacingOccurrences(of: " ", with: "_"), row.md5].map { $0.lowercased() }
+        return candidates.lazy.compactMap({ index[$0] }).first
+    }
+
     static func preparePubFig(_ o: Options, rows: [PubFigURLs.Row], sink: Sink, notes: inout [String],
                               progress: ((String, Int, Int) -> Void)?) throws(DatasetError) -> ([Kept], PubFigReport)
     {
@@ -262,10 +280,8 @@ public enum Selfie2Cage {
         var hashes: [PerceptualHash] = []
         for (i, row) in rows.enumerated() {
             progress?("pubfig", i + 1, rows.count)
-            let base = "\(row.person)_\(row.imageNumber)"
-            let label = "pubfig \(base)"
-            let candidates = [base, base.replacingOccurrences(of: " ", with: "_"), row.md5].map { $0.lowercased() }
-            guard let path = candidates.lazy.compactMap({ index[$0] }).first else {
+            let label = "pubfig \(row.person)_\(row.imageNumber)"
+            guard let path = pubfigFile(row, in: index) else {
                 report.missing += 1
                 notes.append("\(label): missing (line \(row.line))")
                 continue
@@ -313,7 +329,7 @@ public enum Selfie2Cage {
                 continue
             }
             hashes.append(hash)
-            let name = base.replacingOccurrences(of: " ", with: "_")
+            let name = "\(row.person)_\(row.imageNumber)".replacingOccurrences(of: " ", with: "_")
             try sink.write(resized, name: name)
             kept.append(Kept(name: name))
         }

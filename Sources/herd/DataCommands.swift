@@ -5,7 +5,7 @@ import Imaging
 
 /// `herd data ...`: dataset preparation and checks.
 enum DataCommands {
-    static let commands: [Subcommand] = [check, synth, selfie2cage]
+    static let commands: [Subcommand] = [DataDownloadCommands.download, check, synth, DataDownloadCommands.pubfig, selfie2cage]
 
     static let synth = Subcommand(["data", "synth"], spec: CommandSpec(
         name: "herd data synth",
@@ -49,9 +49,14 @@ enum DataCommands {
         ],
         arguments: [ArgumentSpec("ROOT", help: "Dataset root holding trainA, trainB, testA, testB.")],
         examples: ["herd data check datasets/horse2zebra", "herd data check datasets/selfie2cage --sheet sheet.png"])) { args in
-        let root = try args.positional(0, name: "ROOT")
-        let sheetPath = args.string("sheet") ?? (root as NSString).appendingPathComponent("contact-sheet.png")
-        let samples = try args.int("samples", default: 8, minimum: 1)
+        try runCheck(root: try args.positional(0, name: "ROOT"), sheet: args.string("sheet"),
+                     samples: try args.int("samples", default: 8, minimum: 1),
+                     list: try args.int("list", default: 10, minimum: 0))
+    }
+
+    /// `herd data check ROOT`: prints the findings, writes the contact sheet, throws when not clean.
+    static func runCheck(root: String, sheet: String?, samples: Int, list: Int) throws {
+        let sheetPath = sheet ?? (root as NSString).appendingPathComponent("contact-sheet.png")
         let layout = try DatasetLayout(root: root, required: [])
         var wanted: [DatasetLayout.Split: Set<Int>] = [:]
         for split in DatasetLayout.Split.allCases {
@@ -72,7 +77,7 @@ enum DataCommands {
             sheet.addRow(label: split.rawValue, images: thumbnails[split] ?? [])
         }
         try ImageWriter.write(sheet.render(), to: sheetPath)
-        print(check.text(limit: try args.int("list", default: 10, minimum: 0)))
+        print(check.text(limit: list))
         print("contact sheet: \(sheetPath)")
         if !check.isClean {
             let problems = (check.missingTraining.isEmpty ? [] : ["no " + check.missingTraining.map(\.rawValue).joined(separator: "/") + " images"])
@@ -97,10 +102,12 @@ enum DataCommands {
             The train/test split is deterministic (--seed) with no duplicate across it.
             """,
         options: [
-            .value("selfie", "DIR", help: "UCF Selfie root (images/ and selfie_dataset.txt)."),
+            .value("selfie", "DIR", help: "UCF Selfie root (images/ and selfie_dataset.txt).",
+                   default: "datasets/selfie (where 'herd data download selfie' puts it)"),
             .value("pubfig-urls", "FILE", help: "PubFig dev_urls.txt or eval_urls.txt."),
             .value("person", "NAME", help: "PubFig person for domain B.", default: "Nicolas Cage"),
-            .value("pubfig-images", "DIR", help: "Folder of the downloaded PubFig images."),
+            .value("pubfig-images", "DIR", help: "Folder of the downloaded PubFig images.",
+                   default: "datasets/pubfig (where 'herd data pubfig' puts them)"),
             .value("out", "ROOT", help: "Dataset root to create.", default: "datasets/selfie2cage"),
             .value("exclude", "A,B", help: "Skip selfies with any of these attributes.",
                    default: "partial_faces,wearing_sunglasses"),
@@ -117,12 +124,14 @@ enum DataCommands {
             .value("quality", "Q", help: "JPEG quality.", default: "95"),
         ],
         examples: [
-            "herd data selfie2cage --selfie ~/Selfie-dataset --pubfig-urls ../shared/data/pubfig/dev_urls.txt "
-                + "--person 'Nicolas Cage' --pubfig-images ~/pubfig/cage --out datasets/selfie2cage",
+            "herd data selfie2cage --pubfig-urls eval_urls.txt   # after 'herd data download selfie' and 'herd data pubfig'",
+            "herd data selfie2cage --selfie ~/Selfie-dataset --pubfig-urls eval_urls.txt "
+                + "--person 'Nicolas Cage' --pubfig-images ~/pubfig --out datasets/selfie2cage",
         ])) { args in
         var options = Selfie2Cage.Options(
-            selfieRoot: try args.required("selfie"), pubfigURLs: try args.required("pubfig-urls"),
-            person: args.string("person", default: "Nicolas Cage"), pubfigImages: try args.required("pubfig-images"),
+            selfieRoot: args.string("selfie", default: "datasets/selfie"), pubfigURLs: try args.required("pubfig-urls"),
+            person: args.string("person", default: "Nicolas Cage"),
+            pubfigImages: args.string("pubfig-images", default: "datasets/pubfig"),
             output: args.string("out", default: "datasets/selfie2cage"))
         func list(_ name: String, _ fallback: String) -> [String] {
             let raw = args.string(name, default: fallback)

@@ -164,6 +164,25 @@ struct Selfie2CageTests {
             (error as? DatasetError)?.description.contains("Nobody") == true
         }
     }
+
+    @Test func noUsableFaceFailsAndSaysHowToFetchThem() throws {
+        let fixture = try Self.makeFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.root) }
+        var options = fixture.options
+        // An empty folder, then only a file with the wrong content.
+        options.pubfigImages = fixture.root + "/empty"
+        try FileManager.default.createDirectory(atPath: options.pubfigImages, withIntermediateDirectories: true)
+        for expected in ["no image of Nicolas Cage", "none of the 1 images"] {
+            #expect {
+                try Selfie2Cage.run(options)
+            } throws: { error in
+                let text = (error as? DatasetError)?.description ?? ""
+                return text.contains(expected) && text.contains("herd data pubfig --urls")
+            }
+            try Fixtures.write(Array("not the listed file".utf8), options.pubfigImages + "/Nicolas_Cage_1.jpg")
+        }
+        #expect(Fixtures.sortedFiles(options.output + "/trainA").isEmpty, "no selfie work before the faces are known")
+    }
 }
 
 @Suite struct MetadataParsingTests {
