@@ -35,7 +35,9 @@ let package = Package(
         // The YAML subset and the run configuration (`cluster.yaml`).
         .target(name: "Config", swiftSettings: settings),
         // Networks, losses, image pool, data pipeline, training step, checkpoints.
-        .target(name: "CycleGAN", dependencies: ["Tensor", "Imaging", "Datasets", "Config"], swiftSettings: settings),
+        .target(name: "CycleGAN", dependencies: ["Tensor", "Imaging", "Datasets", "Config", "Gallery"], swiftSettings: settings),
+        // The one layout of validation images (val/epoch_NNN/, index.html), kept in memory.
+        .target(name: "Gallery", swiftSettings: settings),
         // The cluster engine, model-neutral: wire protocol, transport, authentication, ring
         // all-reduce, coordinator and worker state machines. Models plug in as `ReplicaModel`/`RunModel`.
         .target(name: "Cluster", dependencies: ["Config", "Sockets"], swiftSettings: settings),
@@ -44,7 +46,7 @@ let package = Package(
         // The coordinator and worker commands and the cluster dashboard (used by herd, coordinator, worker).
         .target(name: "ClusterCLI", dependencies: ["Cluster", "CycleGANCluster", "Config", "Console", "Dashboard", "Tensor"], swiftSettings: settings),
         // Minimal HTTP/1.1 server and the live dashboard page.
-        .target(name: "Dashboard", dependencies: ["Imaging", "Sockets"], swiftSettings: settings),
+        .target(name: "Dashboard", dependencies: ["Imaging", "Sockets", "Gallery"], swiftSettings: settings),
         // Command-line plumbing shared by the executables: options, help, progress.
         .target(name: "Console", swiftSettings: settings),
         .executableTarget(name: "Coordinator", dependencies: ["ClusterCLI", "Console"], swiftSettings: settings),
@@ -59,9 +61,9 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["SharedFixtures", "Imaging"], swiftSettings: settings),
         .testTarget(name: "DatasetsTests", dependencies: ["SharedFixtures", "Datasets", "Imaging"], swiftSettings: settings),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
-        .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "CycleGAN", "Datasets", "Tensor"], swiftSettings: settings),
+        .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "CycleGAN", "Datasets", "Tensor", "Gallery"], swiftSettings: settings),
         .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Cluster", "CycleGANCluster", "ClusterCLI", "CycleGAN", "Datasets", "Dashboard", "Sockets"], swiftSettings: settings),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Imaging", "Sockets"], swiftSettings: settings),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Sockets", "Gallery"], swiftSettings: settings),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
     ]
 )

@@ -21,7 +21,8 @@ public final class ClusterDashboard: Sendable {
         var lastEventCount = 0
         var lastEventTime = -1.0
         var lastSnapshotEpoch = 0
-        /// When each worker (by id) was first seen.
+        var lastValidationEpoch = 0
+        /// When each present worker (by id) was first seen (departed workers are forgotten).
         var joined: [Int: Date] = [:]
     }
 
@@ -64,8 +65,13 @@ public final class ClusterDashboard: Sendable {
             let newEvents = cluster.events.filter { $0.time > seen.lastEventTime }
             if let last = newEvents.last { seen.lastEventTime = last.time }
             let now = Date()
-            for worker in cluster.workers where seen.joined[worker.id] == nil { seen.joined[worker.id] = now }
-            let joined = seen.joined
+            var joined: [Int: Date] = [:]
+            for worker in cluster.workers { joined[worker.id] = seen.joined[worker.id] ?? now }
+            seen.joined = joined
+            if cluster.lastValidationEpoch > seen.lastValidationEpoch {
+                seen.lastValidationEpoch = cluster.lastValidationEpoch
+                dashboard.recordValidationEpoch(cluster.lastValidationEpoch)
+            }
             dashboard.update { status in
                 Self.copy(cluster, into: &status, joined: joined)
                 for point in newLosses {
@@ -136,7 +142,8 @@ public final class ClusterDashboard: Sendable {
     }
 
     static func phase(_ text: String) -> RunPhase {
-        if text == "training" { return .training }
+        // A joining worker receives the state between two steps: the run goes on.
+        if text == "training" || text.hasPrefix("syncing") { return .training }
         if text.hasPrefix("waiting") { return .waitingForWorkers }
         return RunPhase(rawValue: text) ?? .starting
     }

@@ -22,7 +22,7 @@ public enum CoordinatorCommand {
             options: [
                 .value("config", "FILE", help: "The run configuration (YAML, or JSON of the same fields).", default: "cluster.yaml"),
                 .flag("resume", help: "Continue from the newest checkpoint of the run."),
-                .value("log-json", "FILE", help: "Also write the progress as JSON lines to FILE (as the progress lines: at most one a second, and every epoch end)."),
+                .value("log-json", "FILE", help: "Also write JSON lines to FILE: one per committed step with that step's figures only (losses, timings, workers), and one per event (joins, departures, checkpoints) when it happens."),
                 .flag("keep-running", help: "After the run finishes, keep serving the dashboard until interrupted."),
             ],
             examples: ["\(name) --config cluster.yaml", "\(name) --config cluster.yaml --resume"])
@@ -30,6 +30,14 @@ public enum CoordinatorCommand {
 
     /// Runs the coordinator until the run finishes.
     public static func run(_ args: ParsedArguments) throws {
+        // Before any connection thread starts: a run lasts days and workers come and go.
+        ProcessHeap.limitArenas(2)
+        Thread.detachNewThread {
+            while true {
+                Thread.sleep(forTimeInterval: 30)
+                ProcessHeap.trim()
+            }
+        }
         let configPath = args.string("config", default: "cluster.yaml")
         // YAML, or JSON of the same fields (as `herd train` accepts).
         let config: RunConfig

@@ -31,6 +31,7 @@ public enum WorkerCommand {
                 .value("image-cache-mb", "MB", help: "Memory for decoded, resized training images.", default: "2048"),
                 .value("file-cache-mb", "MB", help: "Memory for received image files.", default: "512"),
                 .value("give-up-after", "SECONDS", help: "Exit with an error after this long without reaching the coordinator.", default: "never"),
+                .flag("verbose", help: "Log every step's phases (default: a progress line at most once a second)."),
             ],
             examples: ["\(name) --coordinator 192.168.1.10:7070 --token-file herd.token --threads 4 --name desk"])
     }
@@ -44,6 +45,7 @@ public enum WorkerCommand {
         var options = WorkerOptions(coordinator: coordinator, name: args.string("name") ?? ProcessInfo.processInfo.hostName,
                                     threads: ThreadPool.shared.threadCount)
         options.ringListen = try HostPort(parsing: args.string("ring-listen", default: "0.0.0.0:0"))
+        options.verbose = args.flag("verbose")
         let imageCacheMB = min(1 << 30, try args.int("image-cache-mb", default: 2048, minimum: 0))
         options.fileCacheBytes = min(1 << 30, try args.int("file-cache-mb", default: 512, minimum: 0)) << 20
         if args.string("give-up-after") != "never", let seconds = try args.double("give-up-after") {

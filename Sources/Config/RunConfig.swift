@@ -96,7 +96,8 @@ public struct ValidationConfig: Sendable, Equatable, Codable {
 public struct CheckpointConfig: Sendable, Equatable, Codable {
     /// Root directory of all runs' output.
     public var directory: String = "checkpoints"
-    /// Write a checkpoint every N steps (0: only at epoch ends).
+    /// Write a checkpoint every N steps and at the end of the run or session (epoch ends do not
+    /// count); 0: at every epoch end instead.
     public var everySteps: Int = 500
     /// Keep the newest K checkpoints.
     public var keep: Int = 3

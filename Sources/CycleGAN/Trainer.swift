@@ -45,6 +45,8 @@ public final class Trainer {
     public let store: CheckpointStore
     /// `checkpoint.directory/name`: checkpoints and `val/`.
     public let runDirectory: String
+    /// Writes `val/` (its index is kept in memory: no listing per epoch).
+    let validationWriter: ValidationWriter
     /// Path of the checkpoint training resumed from, if any.
     public let resumedFrom: String?
 
@@ -73,6 +75,7 @@ public final class Trainer {
         self.source = source
         self.validation = validation
         runDirectory = config.checkpoint.directory + "/" + config.name
+        validationWriter = ValidationWriter(validationDirectory: runDirectory + "/val")
         store = CheckpointStore(directory: runDirectory, keep: config.checkpoint.keep)
         do {
             notes = try store.prepare(resume ? .resume : fresh ? .fresh : .new)
@@ -170,13 +173,18 @@ public final class Trainer {
             if let validation, epoch % every == 0 || epoch == totalEpochs,
                !validation.itemsA.isEmpty || !validation.itemsB.isEmpty {
                 let rows = try ValidationRenderer.rows(model: model, set: validation)
-                let directory = try ValidationGalleryWriter.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
+                let directory = try validationWriter.write(rows: rows, epoch: epoch)
                 events(.validation(epoch: epoch, directory: directory))
             }
             events(.epochFinished(epoch: epoch, seconds: Date().timeIntervalSince(epochStart)))
             state.progress.epoch += 1
             state.progress.stepInEpoch = 0
-            events(.checkpoint(directory: try saveCheckpoint()))
+            // checkpoint.every_steps N > 0: every N-th step (an epoch's last step when it is one)
+            // and the end of the session; 0: every epoch end. Epoch ends do not count otherwise.
+            let checkpointEvery = config.checkpoint.everySteps
+            if checkpointEvery <= 0 || state.progress.globalStep % checkpointEvery == 0 || epoch == stopEpoch {
+                events(.checkpoint(directory: try saveCheckpoint()))
+            }
         }
     }
 

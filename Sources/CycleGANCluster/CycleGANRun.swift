@@ -22,6 +22,8 @@ public final class CycleGANRun: RunModel {
     var poolB: ImagePool
     let store: CheckpointStore
     public let runDirectory: String
+    /// Writes `val/` (its index is kept in memory: no listing per epoch).
+    let validationWriter: ValidationWriter
     let validationSet: ValidationSet
     let imageCount: Int
     /// The validation images (few: `validation.count` per side) as float crops, with their blobs.
@@ -47,6 +49,7 @@ public final class CycleGANRun: RunModel {
         poolA = fresh.poolA
         poolB = fresh.poolB
         runDirectory = config.checkpoint.directory + "/" + config.name
+        validationWriter = ValidationWriter(validationDirectory: runDirectory + "/val")
         store = CheckpointStore(directory: runDirectory, keep: config.checkpoint.keep)
         validationSet = ValidationSet.load(root: config.data.root, validation: config.validation, size: config.data.cropSize)
         imageCount = 3 * config.data.cropSize * config.data.cropSize
@@ -142,7 +145,7 @@ public final class CycleGANRun: RunModel {
                 problems.append("\(item.name) is not a readable PNG (\(error))")
             }
         }
-        let directory = try ValidationGalleryWriter.write(rows: rows, epoch: epoch, validationDirectory: runDirectory + "/val")
+        let directory = try validationWriter.write(rows: rows, epoch: epoch)
         guard problems.isEmpty else {
             throw ClusterError.model("validation images of epoch \(epoch) left out: " + problems.joined(separator: "; "))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Gallery
 import Glibc
 import Imaging
 import Synchronization
@@ -24,23 +25,30 @@ public final class Dashboard: Sendable {
     public let valDirectory: String?
     private let owned: Mutex<DashboardStatus>
     private let provider: (@Sendable () -> DashboardStatus)?
+    /// The gallery, read from `valDirectory` once (at the first request), then kept up to
+    /// date by `recordValidationEpoch`: requests never list the val directory.
+    private let gallery = Mutex<ValidationGallery?>(nil)
+    private let files: any GalleryFiles
 
     /// PNG files larger than this are not served.
     public static let maxImageBytes = 32 << 20
 
     /// A dashboard that owns its status; change it with `update(_:)`.
-    public init(status: DashboardStatus = DashboardStatus(), valDirectory: String? = nil) {
+    public init(status: DashboardStatus = DashboardStatus(), valDirectory: String? = nil, files: any GalleryFiles = LocalGalleryFiles()) {
         self.valDirectory = valDirectory
         owned = Mutex(status)
         provider = nil
+        self.files = files
     }
 
     /// A dashboard that asks `provider` for the status on every request
     /// (concurrently, from server threads).
-    public init(valDirectory: String? = nil, provider: @escaping @Sendable () -> DashboardStatus) {
+    public init(valDirectory: String? = nil, files: any GalleryFiles = LocalGalleryFiles(),
+                provider: @escaping @Sendable () -> DashboardStatus) {
         self.valDirectory = valDirectory
         owned = Mutex(DashboardStatus())
         self.provider = provider
+        self.files = files
     }
 
     /// Changes the owned status under its lock and stamps `updatedAt`.
@@ -52,12 +60,33 @@ public final class Dashboard: Sendable {
         }
     }
 
-    /// The status shown now: the provider's or the owned one, with the gallery
-    /// read from `valDirectory` when there is one.
+    /// The status shown now: the provider's or the owned one, with the gallery of
+    /// `valDirectory` when there is one.
     public var status: DashboardStatus {
         var status = provider?() ?? owned.withLock { $0 }
-        if let valDirectory { status.gallery = ValidationGallery.scan(directory: valDirectory) }
+        if let gallery = currentGallery() { status.gallery = gallery }
         return status
+    }
+
+    /// The in-memory gallery (read from disk at the first call only).
+    private func currentGallery() -> ValidationGallery? {
+        guard let valDirectory else { return nil }
+        return gallery.withLock { gallery in
+            if let gallery { return gallery }
+            let scanned = ValidationGallery.scan(directory: valDirectory, files: files)
+            gallery = scanned
+            return scanned
+        }
+    }
+
+    /// Tells the dashboard that `epoch`'s validation images were written: reads that one
+    /// epoch directory (the work does not depend on how many epochs came before).
+    public func recordValidationEpoch(_ epoch: Int) {
+        guard let valDirectory, let read = ValidationGallery.readEpoch(epoch, in: valDirectory, files: files) else { return }
+        gallery.withLock { gallery in
+            guard gallery != nil else { return }   // not read yet: the first read will find it
+            gallery?.record(read)
+        }
     }
 
     /// The page as served at `/` (refreshing itself).
@@ -139,12 +168,12 @@ public final class Dashboard: Sendable {
     private func validationImage(_ path: String) -> HTTPResponse {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard let valDirectory, parts.count == 4, parts[0].isEmpty, parts[1] == "val",
-              GalleryLayout.epoch(directoryName: String(parts[2])) != nil,
-              ValidationGallery.isServableImageName(String(parts[3])) else {
+              GalleryLayout.epochNumber(directoryName: String(parts[2])) != nil,
+              GalleryLayout.isServableImageName(String(parts[3])) else {
             return .error(404)
         }
         let directory = valDirectory + "/" + parts[2]
-        guard ValidationGallery.isKind(directory, S_IFDIR) else { return .error(404) }
+        guard files.isDirectory(directory) else { return .error(404) }
         let fd = open(directory + "/" + parts[3], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .error(404) }
         defer { close(fd) }

@@ -67,7 +67,8 @@ struct DashboardPage {
         out += fact("samples/s", HTML.fixed(status.samplesPerSecond, 2))
         out += fact("ETA", status.etaSeconds.map(HTML.duration) ?? "–")
         out += fact("batch", status.batchSize > 0 ? "\(status.batchSize)" : "–")
-        out += fact("learning rate", status.learningRate.map { HTML.number($0, significant: 3) } ?? "–")
+        // Always scientific: the rate decays across decades, one format reads steadily.
+        out += fact("learning rate", status.learningRate.map { HTML.scientific($0, digits: 3) } ?? "–")
         out += "</div></section>\n"
         return out
     }
@@ -115,7 +116,9 @@ struct DashboardPage {
         guard let latest = status.gallery.epochs.last else {
             return out + "<p class=\"none\">No validation images yet.</p></section>\n"
         }
-        out += "<h3>Epoch \(latest.epoch)</h3><div class=\"latest\">"
+        out += "<h3>Epoch \(latest.epoch)"
+        if let grid = latest.grid { out += " · <a href=\"\(HTML.escape(imageURL(grid)))\">all rows (grid)</a>" }
+        out += "</h3><div class=\"latest\">"
         for image in latest.images { out += figure(image) }
         out += "</div>"
         let earlier = status.gallery.epochs.dropLast().reversed()
@@ -129,9 +132,10 @@ struct DashboardPage {
                 out += "</div></div>"
             }
             out += "</div>"
-            if earlier.count > Self.stripEpochs {
-                out += "<p class=\"none\">\(earlier.count - Self.stripEpochs) older epochs are in the val directory.</p>"
-            }
+        }
+        let older = status.gallery.epochCount - 1 - min(earlier.count, Self.stripEpochs)
+        if older > 0 {
+            out += "<p class=\"none\">\(older) older epochs are in the val directory (val/index.html).</p>"
         }
         return out + "</section>\n"
     }
@@ -215,13 +219,13 @@ struct DashboardPage {
         tr.left,tr.lost{color:var(--muted)}
         .latest{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px}
         .latest figure{margin:0}
-        .latest img{width:100%;border-radius:6px;display:block;background:#e8ebf0;image-rendering:auto}
+        .latest img{width:100%;border-radius:6px;display:block;background:#e8ebf0;image-rendering:pixelated}
         .latest figcaption{font-size:12px;color:var(--muted);text-align:center;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
         .strip{display:flex;gap:12px;overflow-x:auto;padding-bottom:6px}
         .strip .epoch{flex:none}
         .strip span{font-size:11px;color:var(--muted)}
         .strip .epoch div{display:flex;gap:3px}
-        .strip img{height:64px;border-radius:4px;display:block;background:#e8ebf0}
+        .strip img{height:64px;border-radius:4px;display:block;background:#e8ebf0;image-rendering:pixelated}
         .events{list-style:none;margin:0;padding:0;max-height:320px;overflow-y:auto}
         .events li{display:flex;gap:10px;align-items:baseline;padding:3px 0;border-bottom:1px solid var(--line)}
         .events time{color:var(--muted);font-size:12px;font-variant-numeric:tabular-nums;white-space:nowrap}

@@ -1,4 +1,5 @@
 import Foundation
+import Gallery
 
 /// Everything the dashboard shows about a run at one moment. The coordinator
 /// fills it; `/api/status` is its JSON (dates ISO 8601, non-finite numbers as

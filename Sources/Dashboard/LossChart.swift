@@ -59,26 +59,57 @@ struct LossChart {
         out += "<text x=\"\(f(x0))\" y=\"\(f(h - 6))\" class=\"tick\">step \(HTML.grouped(firstStep))</text>"
         out += "<text x=\"\(f(x1))\" y=\"\(f(h - 6))\" text-anchor=\"end\" class=\"tick\">\(HTML.grouped(last.step))</text>"
 
-        // Split at non-finite values so a NaN step shows as a gap, not a plunge.
-        var segments: [[String]] = [[]]
-        for p in points {
-            if p.value.isFinite {
-                segments[segments.count - 1].append("\(f(x(p.step))),\(f(y(p.value)))")
-            } else if !(segments.last?.isEmpty ?? true) {
-                segments.append([])
+        // The raw points faint behind, an exponential moving average over them on top
+        // (split at non-finite values so a NaN step shows as a gap, not a plunge).
+        let smoothed = Self.smoothed(points.map(\.value))
+        let showSmooth = points.count >= Self.smoothingMinimumPoints
+        func polylines(_ values: [Double], cssClass: String, opacity: String, width: String) -> String {
+            var segments: [[String]] = [[]]
+            for (p, v) in zip(points, values) {
+                if v.isFinite {
+                    segments[segments.count - 1].append("\(f(x(p.step))),\(f(y(v)))")
+                } else if !(segments.last?.isEmpty ?? true) {
+                    segments.append([])
+                }
             }
+            var out = ""
+            for segment in segments where !segment.isEmpty {
+                if segment.count == 1 {
+                    let xy = segment[0].split(separator: ",")
+                    out += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2\" fill=\"\(color)\" fill-opacity=\"\(opacity)\"/>"
+                } else {
+                    out += "<polyline class=\"\(cssClass)\" points=\"\(segment.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-opacity=\"\(opacity)\" stroke-width=\"\(width)\" stroke-linejoin=\"round\"/>"
+                }
+            }
+            return out
         }
-        for segment in segments where !segment.isEmpty {
-            if segment.count == 1 {
-                let xy = segment[0].split(separator: ",")
-                out += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2\" fill=\"\(color)\"/>"
-            } else {
-                out += "<polyline points=\"\(segment.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" stroke-linejoin=\"round\"/>"
-            }
+        if showSmooth {
+            out += polylines(points.map(\.value), cssClass: "raw", opacity: "0.25", width: "1")
+            out += polylines(smoothed, cssClass: "smooth", opacity: "1", width: "1.8")
+        } else {
+            out += polylines(points.map(\.value), cssClass: "raw", opacity: "1", width: "1.5")
         }
         if let end = finite.last {
             out += "<circle cx=\"\(f(x(end.step)))\" cy=\"\(f(y(end.value)))\" r=\"2.5\" fill=\"\(color)\"/>"
         }
         return out + "</svg>"
+    }
+
+    /// Below this many points the curve is drawn raw only.
+    static let smoothingMinimumPoints = 8
+
+    /// An exponential moving average spanning about 1/25 of the points (at least 2):
+    /// the trend of a noisy GAN loss. Non-finite values stay non-finite (gaps) and
+    /// do not poison the average.
+    static func smoothed(_ values: [Double]) -> [Double] {
+        let span = max(2.0, Double(values.count) / 25)
+        let alpha = 2 / (span + 1)
+        var average: Double?
+        return values.map { v in
+            guard v.isFinite else { return v }
+            let next = average.map { $0 + alpha * (v - $0) } ?? v
+            average = next
+            return next
+        }
     }
 }

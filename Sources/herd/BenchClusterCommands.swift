@@ -168,9 +168,9 @@ enum BenchClusterCommands {
                 try spawn("worker", host: i + 1, output: "worker-\(tag)-\(i).log", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
             }
             /// The coordinator's status lines so far (one per step).
-            func statuses() -> [ClusterStatus] {
+            func statuses() -> [StepLogLine] {
                 let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
-                return lines.compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)) }
+                return lines.compactMap { StepLogLine.parse($0) }.filter { $0.type == "step" }
             }
             // A run takes minutes: show its steps as the coordinator logs them.
             let label = (n == 1 ? "  1 worker" : "  \(n) workers") + (rounds > 1 ? " (round \(round)/\(rounds))" : "")
@@ -181,8 +181,8 @@ enum BenchClusterCommands {
                 Thread.sleep(forTimeInterval: 0.5)
                 if let status = statuses().last, status.step > shown {
                     shown = status.step
-                    var detail = String(format: "%.3f samples/s", status.samplesPerSecond)
-                    if n > 1 { detail += String(format: ", all-reduce %.3f s", status.allReduceSeconds) }
+                    var detail = String(format: "%.3f samples/s", status.samplesPerSecond ?? 0)
+                    if n > 1 { detail += String(format: ", all-reduce %.3f s", status.allReduceSeconds ?? 0) }
                     progress.update(min(shown, steps), detail: detail)
                 }
             }
@@ -194,11 +194,12 @@ enum BenchClusterCommands {
             let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
             // Steady-state throughput: the steps after the first (which also pays for the first
             // file transfers, decodes and ring links), as `herd bench step` skips its warm-up step.
-            var rate = last.samplesPerSecond
-            if let first = statuses.first(where: { $0.step >= 1 }), last.step > first.step, last.trainingSeconds > first.trainingSeconds {
-                rate = Double((last.step - first.step) * batch) / (last.trainingSeconds - first.trainingSeconds)
+            var rate = last.samplesPerSecond ?? 0
+            if let first = statuses.first(where: { $0.step >= 1 }), last.step > first.step,
+               let t1 = last.trainingSeconds, let t0 = first.trainingSeconds, t1 > t0 {
+                rate = Double((last.step - first.step) * batch) / (t1 - t0)
             }
-            return (rate, later.map(\.allReduceSeconds), mean(later.map(\.allReduceWaitSeconds)))
+            return (rate, later.map { $0.allReduceSeconds ?? 0 }, mean(later.map { $0.allReduceWaitSeconds ?? 0 }))
         }
         let model = try CycleGANModel(architecture: config.model, seed: 0)
         let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))

@@ -187,8 +187,48 @@ import Testing
         try #require(cluster.waitForEnd(), "\(cluster.transcript)")
         let lines = cluster.logs.get().filter { $0.hasPrefix("[coordinator] epoch ") }
         #expect(lines.map { String(($0.components(separatedBy: " step ").last ?? "").prefix(3)) } == ["1/6", "2/6", "4/6", "6/6"], "\(lines)")
-        let steps = cluster.jsonLines.get().compactMap { try? JSONDecoder().decode(ClusterStatus.self, from: Data($0.utf8)).step }
-        #expect(steps == [1, 2, 4, 6])
+        // --log-json is not throttled: one line per committed step.
+        let steps = cluster.jsonLines.get().compactMap { StepLogLine.parse($0) }.filter { $0.type == "step" }.map(\.step)
+        #expect(steps == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func logJSONHasOneLinePerStepWithThatStepsFiguresAndEventsAsTheyHappen() throws {
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 1)
+        cluster.startWorker("a", port: port)
+        try #require(cluster.waitForEnd(), "\(cluster.transcript)")
+        let lines = cluster.jsonLines.get().compactMap { StepLogLine.parse($0) }
+        #expect(lines.count == cluster.jsonLines.get().count, "every line parses")
+        let steps = lines.filter { $0.type == "step" }
+        #expect(steps.map(\.step) == Array(1...6))
+        for line in steps {
+            #expect(line.losses?.count == 2)
+            #expect(line.workers?.map(\.name) == ["a"])
+            #expect(line.workers?.first?.slots == Toy.batch)
+        }
+        let events = lines.filter { $0.type == "event" }.compactMap(\.text)
+        #expect(events.contains { $0.hasPrefix("worker a joined") }, "\(events)")
+        #expect(events.contains { $0.hasPrefix("checkpoint at step 2") }, "\(events)")
+        // Synthetic steps 10 and 10,000 through the coordinator's own line builder: same size.
+        let coordinator = try ClusterCoordinator(
+            options: CoordinatorOptions(runName: "toy", listen: HostPort(host: "127.0.0.1", port: 0), minWorkers: 1, batchSize: Toy.batch,
+                                        heartbeatSeconds: 1, checksumEverySteps: 0, checkpointEverySteps: 0, validationEveryEpochs: 1,
+                                        resume: false, configJSON: Toy.config()),
+            model: ToyRun(directory: cluster.directory + "/synthetic"), token: cluster.token, log: { _ in })
+        func line(step: Int) -> String {
+            var f = ClusterCoordinator.StepInFlight(step: step, generation: 1, epoch: 1 + step / 100, learningRate: 2e-4, ring: [1, 2],
+                                                    slotsOf: [1: [0, 1], 2: [2, 3]], tickets: [], poolsBefore: 0,
+                                                    startedAt: Date().addingTimeInterval(-1.5))
+            for id in [1, 2] {
+                f.reduced[id] = Reduced(step: step, generation: 1, gradientCRC: 7, losses: [0.123456789, 0.5], computeSeconds: 1.2345678,
+                                        reduceSeconds: 0.0456789, reduceWaitSeconds: 0.0123456)
+            }
+            return coordinator.stepLogLine(f, losses: [0.246913578, 1.0], rate: 3.2109876, elapsed: Double(step) * 1.2345678,
+                                           reduce: 0.0456789, wait: 0.0123456).json
+        }
+        let early = line(step: 10), late = line(step: 10_000)
+        #expect(StepLogLine.parse(late)?.step == 10_000)
+        #expect(abs(late.count - early.count) <= 16, "\(early)\n\(late)")
     }
 
     @Test func progressThrottleAllowsOneLinePerIntervalAndForcedLines() {

@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Gallery
 import Testing
 @testable import Dashboard
 
@@ -94,14 +94,42 @@ import Testing
         try dir.write("epoch_002/readme.txt", Array("x".utf8))
         try dir.write("epoch_005/readme.txt", Array("x".utf8))
         try dir.write("other/A_1.png", fakePNG("a"))
+        try dir.write("epoch_010/grid.png", fakePNG("g"))
         let gallery = Dashboard(valDirectory: dir.path).status.gallery
         #expect(gallery == ValidationGallery(epochs: [
             .init(epoch: 2, images: ["epoch_002/A_1.png"]),
-            .init(epoch: 10, images: ["epoch_010/A_1.png", "epoch_010/B_1.png"]),
+            .init(epoch: 10, images: ["epoch_010/A_1.png", "epoch_010/B_1.png"], grid: "epoch_010/grid.png"),
         ]))
         #expect(ValidationGallery.scan(directory: dir.path + "/missing").epochs.isEmpty)
         #expect(GalleryLayout.directoryName(epoch: 7) == "epoch_007")
         #expect(GalleryLayout.directoryName(epoch: 1234) == "epoch_1234")
+    }
+
+    @Test func requestsListNoDirectoryAndANewEpochListsOnlyItsOwn() throws {
+        let dir = try TemporaryDirectory("gallery-listings")
+        defer { dir.cleanup() }
+        for epoch in 1...40 { try dir.write(GalleryLayout.directoryName(epoch: epoch) + "/A_1.png", fakePNG("a")) }
+        let files = CountingFiles()
+        let dashboard = Dashboard(status: sampleStatus(steps: 10), valDirectory: dir.path, files: files)
+        _ = get(dashboard, "/api/status")
+        let afterFirst = files.listings
+        // The first request reads the val directory once: its listing and the newest epochs kept.
+        #expect(afterFirst == 1 + ValidationGallery.defaultCapacity)
+        for _ in 0..<20 {
+            #expect(get(dashboard, "/").status == 200)
+            #expect(get(dashboard, "/api/status").status == 200)
+        }
+        #expect(files.listings == afterFirst, "requests must not list the val directory")
+        try dir.write("epoch_041/A_1.png", fakePNG("a"))
+        dashboard.recordValidationEpoch(41)
+        #expect(files.listings == afterFirst + 1, "a new epoch lists its own directory only")
+        let gallery = dashboard.status.gallery
+        #expect(gallery.epochs.last?.epoch == 41)
+        #expect(gallery.epochs.count == ValidationGallery.defaultCapacity)
+        #expect(gallery.epochCount == 41)
+        #expect(files.listings == afterFirst + 1)
+        let page = String(decoding: get(dashboard, "/").body, as: UTF8.self)
+        #expect(page.contains("16 older epochs are in the val directory"), "\(page)")
     }
 
     @Test func startRefusesNonLoopbackUnlessAllowed() throws {

@@ -1,4 +1,6 @@
 import Foundation
+import Gallery
+import Synchronization
 import Glibc
 @testable import Dashboard
 
@@ -172,4 +174,17 @@ final class TestClient {
         client.send(bytes)
         return client.readResponse()
     }
+}
+
+/// The real file system, counting directory listings.
+final class CountingFiles: GalleryFiles {
+    private let count = Mutex(0)
+    private let real = LocalGalleryFiles()
+    var listings: Int { count.withLock { $0 } }
+    func list(_ directory: String) -> [String]? {
+        count.withLock { $0 += 1 }
+        return real.list(directory)
+    }
+    func isDirectory(_ path: String) -> Bool { real.isDirectory(path) }
+    func isRegularFile(_ path: String) -> Bool { real.isRegularFile(path) }
 }

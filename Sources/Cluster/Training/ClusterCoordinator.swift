@@ -194,8 +194,10 @@ public final class ClusterCoordinator {
         let needed = trainingStarted ? 1 : options.minWorkers
         if ready.count >= needed && !members.values.contains(where: \.syncing) {
             try plan(step: committedStep + 1)
+        } else if members.count >= needed {
+            setPhase("syncing the state to joining worker(s)")
         } else {
-            setPhase(members.isEmpty ? "waiting for workers" : "waiting for \(needed - ready.count) more worker(s) / syncing")
+            setPhase(members.isEmpty ? "waiting for workers" : "waiting for \(needed - members.count) more worker(s)")
         }
         return false
     }
@@ -428,7 +430,9 @@ public final class ClusterCoordinator {
             members[id] = m
         }
         let every = options.checkpointEverySteps
-        if (every > 0 && f.step % every == 0) || schedule.endsEpoch(f.step) { needCheckpoint = true }
+        // every_steps N > 0: every N-th step and the run's last; 0: every epoch end (see cluster.yaml).
+        let due = every > 0 ? (f.step % every == 0 || f.step >= schedule.totalSteps) : schedule.endsEpoch(f.step)
+        if due { needCheckpoint = true }
         if schedule.endsEpoch(f.step) {
             let epoch = schedule.epoch(ofStep: f.step)
             if epoch % options.validationEveryEpochs == 0 || epoch == schedule.totalEpochs { pendingValidation = epoch }
@@ -449,11 +453,24 @@ public final class ClusterCoordinator {
             s.allReduceWaitSeconds = waitSeconds
         }
         refreshWorkerTable()
+        if let jsonLog { jsonLog(stepLogLine(f, losses: losses, rate: rate, elapsed: elapsed, reduce: reduceSeconds, wait: waitSeconds).json) }
         // One line per step at most once a second (tiny steps would flood the terminal).
         guard progressThrottle.shouldShow(at: Date(), force: schedule.endsEpoch(f.step) || f.step >= schedule.totalSteps) else { return }
-        let status = handle.status.get()
-        log(status.progressLine)
-        if let jsonLog, let data = try? JSONEncoder().encode(status), let text = String(data: data, encoding: .utf8) { jsonLog(text) }
+        log(handle.status.get().progressLine)
+    }
+
+    /// The `--log-json` line of a committed step: its own figures only.
+    func stepLogLine(_ f: StepInFlight, losses: [Double], rate: Double, elapsed: Double, reduce: Double, wait: Double) -> StepLogLine {
+        let workers = f.ring.map { id -> StepLogLine.Worker in
+            let r = f.reduced[id]
+            return StepLogLine.Worker(id: id, name: members[id]?.name ?? "#\(id)", slots: f.slotsOf[id]?.count ?? 0,
+                                      computeSeconds: r?.computeSeconds ?? 0, reduceSeconds: r?.reduceSeconds ?? 0,
+                                      waitSeconds: r?.reduceWaitSeconds ?? 0)
+        }
+        return StepLogLine(time: Date().timeIntervalSince(started), step: f.step, epoch: f.epoch, learningRate: f.learningRate,
+                           samples: f.tickets.count, samplesPerSecond: rate, trainingSeconds: elapsed,
+                           stepSeconds: Date().timeIntervalSince(f.startedAt), allReduceSeconds: reduce, allReduceWaitSeconds: wait,
+                           lossNames: model.lossNames, losses: losses, workers: workers)
     }
 
     /// Drops the step in flight everywhere; it is redone by the members still alive.
@@ -508,6 +525,7 @@ public final class ClusterCoordinator {
         }
         do {
             let directory = try model.storeValidation(epoch: epoch, results: items.compactMap { results[$0.item.name] })
+            handle.status.update { $0.lastValidationEpoch = epoch }
             event("validation images of epoch \(epoch) in \(directory)")
         } catch {
             event("could not write the validation images of epoch \(epoch): \(error)")
@@ -529,6 +547,7 @@ public final class ClusterCoordinator {
     func event(_ text: String) {
         log(text)
         let t = Date().timeIntervalSince(started)
+        jsonLog?(StepLogLine(time: t, step: committedStep, event: text).json)
         handle.status.update { s in
             s.events.append(ClusterStatus.Event(time: t, text: text))
             if s.events.count > 200 { s.events.removeFirst(s.events.count - 200) }

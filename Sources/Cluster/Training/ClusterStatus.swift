@@ -51,6 +51,8 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
     /// Recent events (joins, departures, dropped steps, checkpoints), oldest first (bounded).
     public var events: [Event] = []
     public var lastCheckpoint: String = ""
+    /// The last epoch whose validation images were written (0: none yet).
+    public var lastValidationEpoch: Int = 0
     /// Seconds the last step's all-reduce moved gradients, from the ring barrier (every member
     /// had finished computing) to the end, the slowest member's: the ring's own time,
     /// comparable with 2(N-1)/N x gradient bytes / link rate.

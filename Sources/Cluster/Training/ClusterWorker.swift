@@ -19,6 +19,9 @@ public struct WorkerOptions: Sendable {
     /// asked for again when a step needs it. Default 512 MiB (horse2zebra's 2,400 JPEGs
     /// take about 60 MB). The replica keeps its own cache of decoded images.
     public var fileCacheBytes: Int = 512 << 20
+    /// Log every step's phases (otherwise: a progress line at most every `progressIntervalSeconds`).
+    public var verbose = false
+    public var progressIntervalSeconds: Double = 1
 
     public init(coordinator: HostPort, name: String, threads: Int) {
         self.coordinator = coordinator; self.name = name; self.threads = threads
@@ -65,6 +68,10 @@ public final class ClusterWorker {
     var modelConfig: [UInt8] = []
     var committedStep = -1
     var checksumEvery = 10
+    /// At most one progress line a second unless verbose.
+    var progressThrottle: ProgressThrottle
+    /// Steps committed since the last progress line.
+    var stepsSinceProgress = 0
     /// Heartbeat interval in seconds: the options' until the run configuration names one.
     let heartbeatInterval: LockedBox<Double>
 
@@ -81,6 +88,12 @@ public final class ClusterWorker {
         self.makeModel = makeModel
         heartbeatInterval = LockedBox(options.heartbeatSeconds)
         blobCache = ContentCache(capacity: options.fileCacheBytes)
+        progressThrottle = ProgressThrottle(interval: options.progressIntervalSeconds)
+    }
+
+    /// A per-step line: only with `verbose`.
+    func detail(_ text: @autoclosure () -> String) {
+        if options.verbose { log(text()) }
     }
 
     enum SessionEnd: Error { case lost(String), finished(String), stopped }
@@ -303,9 +316,9 @@ public final class ClusterWorker {
         var losses = [Double](repeating: 0, count: model.lossNames.count)
         var payloads: [SlotPayload] = []
         if inputs.isEmpty {
-            log("step \(plan.step): no slots for this worker this step; it passes the ring's sums on")
+            detail("step \(plan.step): no slots for this worker this step; it passes the ring's sums on")
         } else {
-            log("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (first pass)")
+            detail("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (first pass)")
         }
         // The order of summation is `herd train`'s (see `RingAllReduce`): the first worker of the
         // ring accumulates its micro-batches' gradients in the replica as `herd train` does; any
@@ -355,7 +368,7 @@ public final class ClusterWorker {
         // Wait for the exchanged payloads.
         var exchanged: [Int: [Float]] = [:]
         if !inputs.isEmpty {
-            log("step \(plan.step): waiting for the exchange from the coordinator")
+            detail("step \(plan.step): waiting for the exchange from the coordinator")
         }
         while exchanged.count < inputs.count {
             guard let next = inbox.pop(timeout: 0.2) else {
@@ -401,7 +414,7 @@ public final class ClusterWorker {
                                                     plan: plan, ring: ring, cancelled: isAborted)
             }
             model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
-            log(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (first part %.3f s, during the second pass; then %.3f s), waited %.3f s at the ring barrier",
+            detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (first part %.3f s, during the second pass; then %.3f s), waited %.3f s at the ring barrier",
                        plan.step, computeSeconds, firstPassSeconds, firstTime.transfer + secondTime.transfer,
                        firstTime.transfer, secondTime.transfer, firstTime.wait + secondTime.wait))
             var time = firstTime
@@ -435,6 +448,12 @@ public final class ClusterWorker {
                 try model.applyUpdate(learningRate: plan.learningRate)
                 committedStep = plan.step
                 handle.committedStep.set(plan.step)
+                stepsSinceProgress += 1
+                if !options.verbose, progressThrottle.shouldShow(at: Date(), force: false) {
+                    log(String(format: "step %d committed (%d since the last line); this step: %d slot(s), computed %.2f s, all-reduce %.3f s, waited %.3f s",
+                               plan.step, stepsSinceProgress, plan.slots.count, computeSeconds, reduceTime.transfer, reduceTime.wait))
+                    stepsSinceProgress = 0
+                }
                 if checksumEvery > 0 && plan.step % checksumEvery == 0 {
                     try connection.send(.parameterChecksum(ParameterChecksum(step: plan.step, crc: model.parameterChecksum())))
                 }
@@ -512,7 +531,7 @@ public final class ClusterWorker {
             if let bytes = blobCache.value(d) { files[d] = bytes } else if !missing.contains(d) { missing.append(d) }
         }
         guard !missing.isEmpty else { return .ready }
-        log("asking the coordinator for \(missing.count) file(s)")
+        detail("asking the coordinator for \(missing.count) file(s)")
         try connection.send(.blobRequest(BlobRequest(digests: missing)))
         let deadline = Date().addingTimeInterval(300)
         var wanted = Set(missing)

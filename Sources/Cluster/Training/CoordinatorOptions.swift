@@ -8,7 +8,7 @@ public struct CoordinatorOptions: Sendable {
     public var batchSize: Int
     public var heartbeatSeconds: Double
     public var checksumEverySteps: Int
-    /// Checkpoint every N steps (0: only at epoch ends).
+    /// Checkpoint every N steps and at the run's last step (0: at every epoch end instead).
     public var checkpointEverySteps: Int
     /// Validation images every N epochs (and after the last).
     public var validationEveryEpochs: Int
