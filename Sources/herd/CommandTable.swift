@@ -27,6 +27,7 @@ enum HerdCommandTable {
         commands += BenchKernelsCommand.commands
         commands += BenchClusterCommands.commands
         commands += BenchSealCommand.commands
+        commands.append(BenchSoakCommand.command)
         return commands
     }
 }
