@@ -20,8 +20,7 @@ final class ToyCluster: @unchecked Sendable {
 
     func logger(_ who: String) -> @Sendable (String) -> Void {
         let logs = logs
-        let t0 = Date()
-        return { line in logs.update { $0.append(String(format: "%.3f ", Date().timeIntervalSince(t0)) + "[\(who)] \(line)") } }
+        return { line in logs.update { $0.append("[\(who)] \(line)") } }
     }
 
     /// Starts a coordinator; returns its port once it listens.
