@@ -193,7 +193,7 @@ import Testing
             switch request.path {
             case "/1.jpg": return .send(status: 200, headers: [:], body: good)
             case "/2.jpg": return .send(status: 200, headers: [:], body: Array("placeholder".utf8))
-            case "/4.jpg": return counter.count("/4.jpg") == 1 ? .stall(seconds: 2) : .send(status: 200, headers: [:], body: other)
+            case "/4.jpg": return counter.count("/4.jpg") == 1 ? .stall(seconds: 5) : .send(status: 200, headers: [:], body: other)
             default: return .send(status: 404, headers: [:], body: [])
             }
         }
@@ -214,7 +214,8 @@ import Testing
         try Fixtures.write(Array(list.utf8), root + "/eval_urls.txt")
         var options = PubFigFetch.Options(urls: root + "/eval_urls.txt", people: ["nicolas_cage"], output: root + "/pubfig")
         #expect(options.jobs == 8 && options.timeout == 15, "the README's defaults")
-        options.timeout = 0.5
+        // Long enough for a loaded 2-core machine; the stalled request still hits it.
+        options.timeout = 2
         options.retryDelay = 0.05
         options.jobs = 3
         let report = try PubFigFetch.run(options)
