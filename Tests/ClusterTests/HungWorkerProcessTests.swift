@@ -78,7 +78,7 @@ extension String {
         let coord = try LoggedProcess(coordinator, ["--config", configPath], log: tiny.root + "/coordinator.log")
         let workers = try (0..<3).map { i in
             try LoggedProcess(worker, ["--coordinator", "127.0.0.1:\(port)", "--token-file", tiny.config.cluster.tokenFile,
-                                       "--threads", "1", "--name", "p\(i)"], log: tiny.root + "/worker\(i).log")
+                                       "--threads", "1", "--name", "p\(i)", "--verbose"], log: tiny.root + "/worker\(i).log")
         }
         let frozen = workers[1]
         var thawed = false
