@@ -46,7 +46,7 @@ public enum Preamble {
     /// Version 2: step plans carry each slot's sample plan and workers pull files
     /// (`blobRequest`) by content hash. (Version 1 pushed float crops.) Version 3:
     /// `reduced` also says how long the worker waited at the ring's barrier.
-    public static let version: UInt32 = 3
+    public static let version: UInt32 = 4
     public static let size = 8
 
     public static func bytes(version: UInt32 = Preamble.version) -> [UInt8] {
