@@ -217,7 +217,7 @@ import Testing
             model: ToyRun(directory: cluster.directory + "/synthetic"), token: cluster.token, log: { _ in })
         func line(step: Int) -> String {
             var f = ClusterCoordinator.StepInFlight(step: step, generation: 1, epoch: 1 + step / 100, learningRate: 2e-4, ring: [1, 2],
-                                                    slotsOf: [1: [0, 1], 2: [2, 3]], tickets: [], poolsBefore: 0,
+                                                    slotsOf: [1: [0, 1], 2: [2, 3]], tickets: [], exchangeBefore: 0,
                                                     startedAt: Date().addingTimeInterval(-1.5))
             for id in [1, 2] {
                 f.reduced[id] = Reduced(step: step, generation: 1, gradientCRC: 7, losses: [0.123456789, 0.5], computeSeconds: 1.2345678,
