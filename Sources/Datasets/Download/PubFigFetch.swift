@@ -80,7 +80,7 @@ public enum PubFigFetch {
         }
         report.listed = rows.count
         try FileIO.createDirectory(options.output)
-        var todo: [PubFigURLs.Row] = []
+        var pending: [PubFigURLs.Row] = []
         for row in rows {
             if max(row.faceWidth, row.faceHeight) < options.minFace {
                 report.tooSmall += 1
@@ -91,11 +91,11 @@ public enum PubFigFetch {
                 report.alreadyThere += 1
                 report.usable[row.person, default: 0] += 1
             } else {
-                todo.append(row)
+                pending.append(row)
             }
         }
-        let results = fetchAll(todo, options: options, progress: progress)
-        for (row, result) in zip(todo, results) {
+        let results = fetchAll(pending, options: options, progress: progress)
+        for (row, result) in zip(pending, results) {
             let label = "\(row.person) #\(row.imageNumber) (\(row.url))"
             switch result {
             case .fetched:
