@@ -1,9 +1,12 @@
 /// The Poly1305 one-time authenticator (RFC 8439 §2.5), incremental.
 ///
-/// The accumulator `h` and the clamped key `r` are held in three limbs of 44, 44
-/// and 42 bits, so each product of two limbs fits a `UInt128` with room for the
-/// sums of three; reduction modulo 2^130 - 5 folds the bits above 130 back in
-/// times 5 (which is why `r1` and `r2` are also kept premultiplied by 5 · 4).
+/// The accumulator `h` is held in two 64-bit words and a small third (bits 128 and up),
+/// the clamped key `r` in two words. Multiplying by `r` takes four 64 x 64 -> 128-bit
+/// products and two small ones per 16-byte block: the clamping clears the top four bits
+/// of each `r` word and the low two of `r1`, so the product's part above 2^130 folds
+/// back in as `h1 * (r1 + r1 >> 2)` (= 5 r1 / 4), and the sums never overflow a `UInt128`.
+/// After each block `h` is only partly reduced (below 2^130 plus a little); `finalize`
+/// reduces it fully.
 ///
 ///     var mac = Poly1305(key: oneTimeKey)   // 32 bytes, never reused
 ///     mac.update(bytes)
@@ -14,11 +17,9 @@ public struct Poly1305: Sendable {
     /// Tag length in bytes.
     public static let tagCount = 16
 
-    private static let mask44: UInt64 = (1 << 44) - 1
-    private static let mask42: UInt64 = (1 << 42) - 1
-
-    private let r0: UInt64, r1: UInt64, r2: UInt64
-    private let s1: UInt64, s2: UInt64
+    private let r0: UInt64, r1: UInt64
+    /// `r1 + r1 >> 2`: `r1`'s share of the part of a product above 2^130, times 5.
+    private let s1: UInt64
     private let pad0: UInt64, pad1: UInt64
     private var h0: UInt64 = 0, h1: UInt64 = 0, h2: UInt64 = 0
     /// A partial block waiting for more bytes.
@@ -28,15 +29,11 @@ public struct Poly1305: Sendable {
     /// An authenticator for the one-time `key` (32 bytes: clamped r, then s).
     public init(key: UnsafeRawBufferPointer) {
         precondition(key.count == Self.keyCount, "Poly1305 needs a 32-byte key")
-        let t0 = key.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-        let t1 = key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-        r0 = t0 & 0xffc_0fff_ffff
-        r1 = ((t0 >> 44) | (t1 << 20)) & 0xfff_ffc0_ffff
-        r2 = (t1 >> 24) & 0x00f_ffff_fc0f
-        s1 = r1 * (5 << 2)
-        s2 = r2 * (5 << 2)
-        pad0 = key.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-        pad1 = key.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        r0 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) & 0x0fff_fffc_0fff_ffff
+        r1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & 0x0fff_fffc_0fff_fffc
+        s1 = r1 &+ (r1 >> 2)
+        pad0 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        pad1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
     }
 
     /// An authenticator for the one-time `key` (32 bytes).
@@ -81,24 +78,34 @@ public struct Poly1305: Sendable {
     /// Processes `count` bytes (a multiple of 16) of whole blocks; `final` marks the padded last
     /// partial block, which gets its 1 bit inside the block instead of at bit 128.
     private mutating func blocks(_ p: UnsafeRawPointer, count: Int, final: Bool) {
-        let hibit: UInt64 = final ? 0 : 1 << 40
+        let hibit: UInt64 = final ? 0 : 1
         var h0 = self.h0, h1 = self.h1, h2 = self.h2
-        let r0 = self.r0, r1 = self.r1, r2 = self.r2, s1 = self.s1, s2 = self.s2
+        let r0 = self.r0, r1 = self.r1, s1 = self.s1
         var offset = 0
         while offset < count {
-            let t0 = p.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            let t1 = p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
-            h0 &+= t0 & Self.mask44
-            h1 &+= ((t0 >> 44) | (t1 << 20)) & Self.mask44
-            h2 &+= ((t1 >> 24) & Self.mask42) | hibit
-            let d0 = UInt128(h0) &* UInt128(r0) &+ UInt128(h1) &* UInt128(s2) &+ UInt128(h2) &* UInt128(s1)
-            var d1 = UInt128(h0) &* UInt128(r1) &+ UInt128(h1) &* UInt128(r0) &+ UInt128(h2) &* UInt128(s2)
-            var d2 = UInt128(h0) &* UInt128(r2) &+ UInt128(h1) &* UInt128(r1) &+ UInt128(h2) &* UInt128(r0)
-            var c = UInt64(truncatingIfNeeded: d0 >> 44); h0 = UInt64(truncatingIfNeeded: d0) & Self.mask44
-            d1 &+= UInt128(c); c = UInt64(truncatingIfNeeded: d1 >> 44); h1 = UInt64(truncatingIfNeeded: d1) & Self.mask44
-            d2 &+= UInt128(c); c = UInt64(truncatingIfNeeded: d2 >> 42); h2 = UInt64(truncatingIfNeeded: d2) & Self.mask42
-            h0 &+= c &* 5; c = h0 >> 44; h0 &= Self.mask44
-            h1 &+= c
+            // h += block (and its 1 bit at 2^128).
+            let m0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+            let (a0, c0) = h0.addingReportingOverflow(m0)
+            let (a1, c1) = h1.addingReportingOverflow(m1)
+            let (b1, c2) = a1.addingReportingOverflow(c0 ? 1 : 0)
+            h0 = a0; h1 = b1
+            h2 &+= (c1 ? 1 : 0) &+ (c2 ? 1 : 0) &+ hibit
+            // h *= r, partly reduced: 2^128 ≡ 5/4 · 2^130 / 2^2 folds through s1 (h2 is a few bits).
+            let d0 = UInt128(h0) &* UInt128(r0) &+ UInt128(h1) &* UInt128(s1)
+            var d1 = UInt128(h0) &* UInt128(r1) &+ UInt128(h1) &* UInt128(r0) &+ UInt128(h2 &* s1)
+            let t2 = h2 &* r0
+            h0 = UInt64(truncatingIfNeeded: d0)
+            d1 &+= d0 >> 64
+            h1 = UInt64(truncatingIfNeeded: d1)
+            h2 = t2 &+ UInt64(truncatingIfNeeded: d1 >> 64)
+            // The bits at 2^130 and up, times 5, back into the low ones.
+            let c = (h2 >> 2) &+ (h2 & ~3)
+            h2 &= 3
+            let (e0, k0) = h0.addingReportingOverflow(c)
+            let (e1, k1) = h1.addingReportingOverflow(k0 ? 1 : 0)
+            h0 = e0; h1 = e1
+            h2 &+= k1 ? 1 : 0
             offset += 16
         }
         self.h0 = h0; self.h1 = h1; self.h2 = h2
@@ -113,33 +120,20 @@ public struct Poly1305: Sendable {
             withUnsafeBytes(of: block) { blocks($0.baseAddress!, count: 16, final: true) }
             pendingCount = 0
         }
-        var h0 = self.h0, h1 = self.h1, h2 = self.h2
-        // Carry fully.
-        var c = h1 >> 44; h1 &= Self.mask44
-        h2 &+= c; c = h2 >> 42; h2 &= Self.mask42
-        h0 &+= c &* 5; c = h0 >> 44; h0 &= Self.mask44
-        h1 &+= c; c = h1 >> 44; h1 &= Self.mask44
-        h2 &+= c; c = h2 >> 42; h2 &= Self.mask42
-        h0 &+= c &* 5; c = h0 >> 44; h0 &= Self.mask44
-        h1 &+= c
-        // g = h + 5 - 2^130: use it when it does not go negative, i.e. when h >= p.
-        var g0 = h0 &+ 5; c = g0 >> 44; g0 &= Self.mask44
-        var g1 = h1 &+ c; c = g1 >> 44; g1 &= Self.mask44
-        var g2 = h2 &+ c &- (1 << 42)
-        let useG = (g2 >> 63) &- 1   // all ones when g2 did not borrow
-        g0 &= useG; g1 &= useG; g2 &= useG
-        let useH = ~useG
-        h0 = (h0 & useH) | g0; h1 = (h1 & useH) | g1; h2 = (h2 & useH) | g2
-        // h + s mod 2^128.
-        h0 &+= pad0 & Self.mask44; c = h0 >> 44; h0 &= Self.mask44
-        h1 &+= (((pad0 >> 44) | (pad1 << 20)) & Self.mask44) &+ c; c = h1 >> 44; h1 &= Self.mask44
-        h2 &+= ((pad1 >> 24) & Self.mask42) &+ c; h2 &= Self.mask42
-        let low = h0 | (h1 << 44)
-        let high = (h1 >> 20) | (h2 << 24)
+        // h < 2p here: h - p = h + 5 - 2^130 when that does not go negative, i.e. when h + 5 reaches 2^130.
+        let (g0, k0) = h0.addingReportingOverflow(5)
+        let (g1, k1) = h1.addingReportingOverflow(k0 ? 1 : 0)
+        let g2 = h2 &+ (k1 ? 1 : 0)
+        let useG = 0 &- (g2 >> 2)   // all ones when h >= p
+        let low = (h0 & ~useG) | (g0 & useG)
+        let high = (h1 & ~useG) | (g1 & useG)
+        // (h + s) mod 2^128.
+        let (t0, carry) = low.addingReportingOverflow(pad0)
+        let t1 = high &+ pad1 &+ (carry ? 1 : 0)
         var tag = [UInt8](repeating: 0, count: 16)
         tag.withUnsafeMutableBytes { out in
-            out.storeBytes(of: low.littleEndian, toByteOffset: 0, as: UInt64.self)
-            out.storeBytes(of: high.littleEndian, toByteOffset: 8, as: UInt64.self)
+            out.storeBytes(of: t0.littleEndian, toByteOffset: 0, as: UInt64.self)
+            out.storeBytes(of: t1.littleEndian, toByteOffset: 8, as: UInt64.self)
         }
         return tag
     }
