@@ -62,7 +62,14 @@ public final class RingEndpoint: Sendable {
     }
 
     /// The links for `generation` of `ring`, opening them if needed: we connect to our
-    /// successor and wait for our predecessor to connect to us, within `timeout` seconds.
+    /// successor within `timeout` seconds, and wait for our predecessor to connect to us
+    /// within twice that.
+    ///
+    /// The longer wait charges a link that never forms to the member that cannot be reached:
+    /// when our port is closed to our predecessor, it gives up first and names us
+    /// (`.ringPeerUnreachable`), and the coordinator evicts us with that message before we
+    /// would report our own wait (which, reported first, would drop the attempt and cancel
+    /// the predecessor's report, leaving us to be evicted for failing twice instead).
     public func links(generation: Int, ring: [RingMember], timeout: Double,
                       cancelled: () -> Bool = { false }) throws(TransportError) -> RingLinks {
         let me = ownID.get()
@@ -79,6 +86,7 @@ public final class RingEndpoint: Sendable {
         let successor = ring[(rank + 1) % ring.count]
         let predecessor = ring[(rank - 1 + ring.count) % ring.count]
         let deadline = Deadline(seconds: timeout)
+        let inboundDeadline = Deadline(seconds: 2 * timeout)
         // The successor may not listen yet (it is starting, or re-planning): retry until the deadline.
         var next: Connection?
         while next == nil {
@@ -123,10 +131,10 @@ public final class RingEndpoint: Sendable {
                 current.set(links)
                 return links
             }
-            if deadline.remaining <= 0 || cancelled() {
+            if inboundDeadline.remaining <= 0 || cancelled() {
                 next.close()
                 throw .timedOut(peer: "worker \(predecessor.workerID) (\(predecessor.host):\(predecessor.port))",
-                                waitingFor: "ring link of generation \(generation)", seconds: timeout)
+                                waitingFor: "its ring link of generation \(generation) to our port \(address)", seconds: 2 * timeout)
             }
             Thread.sleep(forTimeInterval: 0.005)
         }
