@@ -4,20 +4,32 @@ import Glibc
 
 /// Socket set-up shared by connecting and accepted sockets.
 public enum SocketOptions {
-    /// Send/receive buffer size asked of the kernel: large so a ring chunk is in flight while the next is summed.
+    /// Send/receive buffer size asked of the kernel once the peer is trusted (`enlargeBuffers`):
+    /// large so a ring chunk is in flight while the next is summed.
     public static let bufferBytes: Int32 = 4 << 20
 
     /// The kernel's ceilings on SO_SNDBUF / SO_RCVBUF requests (`net.core.wmem_max`, `rmem_max`).
     public static let sendCeiling = kernelLimit("/proc/sys/net/core/wmem_max")
     public static let receiveCeiling = kernelLimit("/proc/sys/net/core/rmem_max")
 
+    /// Options every connected socket gets from the start. Its buffers stay the kernel's small
+    /// defaults: a stranger's connection must not hold megabytes of kernel memory.
     public static func configure(_ fd: Int32) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
-        // Asking for a size turns the kernel's buffer autotuning off for the socket, and the kernel
-        // silently caps the request at its ceiling (212992 bytes on most distributions, far below the
-        // 4-6 MB autotuning reaches): ask only when the ceiling grants the whole size.
+        useLossBasedCongestionControl(fd)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// Gives a socket `bufferBytes` of send and receive buffer: call it only once the peer has
+    /// proved who it is.
+    ///
+    /// Asking for a size turns the kernel's buffer autotuning off for the socket, and the kernel
+    /// silently caps the request at its ceiling (212992 bytes on most distributions, far below the
+    /// 4-6 MB autotuning reaches): ask only when the ceiling grants the whole size. (The window
+    /// scale was fixed at connect from the kernel's maximum, `tcp_rmem`, so a later size is usable.)
+    public static func enlargeBuffers(_ fd: Int32) {
         var size = bufferBytes
         if sendCeiling.map({ $0 >= Int(bufferBytes) }) ?? true {
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -25,8 +37,6 @@ public enum SocketOptions {
         if receiveCeiling.map({ $0 >= Int(bufferBytes) }) ?? true {
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        useLossBasedCongestionControl(fd)
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     }
 
     /// Congestion control asked for each socket, in order of preference (the first the kernel

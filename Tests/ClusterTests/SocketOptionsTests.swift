@@ -12,19 +12,44 @@ import Glibc
         #expect(SocketOptions.kernelLimit("/proc/sys/net/core/no-such-setting") == nil)
     }
 
-    @Test func socketsGetTheFullBufferWhenTheKernelGrantsItElseKeepAutotuning() throws {
+    /// SO_RCVBUF and SO_SNDBUF of a socket (the kernel reports twice what was asked).
+    static func bufferSizes(_ c: Connection) -> (receive: Int32, send: Int32) {
+        var receive: Int32 = 0, send: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        _ = getsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &receive, &length)
+        length = socklen_t(MemoryLayout<Int32>.size)
+        _ = getsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &send, &length)
+        return (receive, send)
+    }
+
+    @Test func aStrangersConnectionKeepsTheKernelsSmallBuffersUntilTheHandshake() throws {
         let listener = try Listener(on: HostPort(host: "127.0.0.1", port: 0))
         defer { listener.close() }
         let client = try Connection.connect(to: HostPort(host: "127.0.0.1", port: listener.address.port), timeout: 5)
         defer { client.close() }
-        var size: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        #expect(getsockopt(client.fd, SOL_SOCKET, SO_RCVBUF, &size, &length) == 0)
-        if let ceiling = SocketOptions.receiveCeiling, ceiling >= Int(SocketOptions.bufferBytes) {
-            #expect(size >= SocketOptions.bufferBytes, "asked for \(SocketOptions.bufferBytes) bytes, got \(size)")
-        } else {
-            // Not asked: the kernel's default, which autotuning grows (asking would have capped it for good).
-            #expect(size > 0 && size < SocketOptions.bufferBytes)
+        let server = try #require(listener.accept(timeout: 5))
+        defer { server.close() }
+        for end in [client, server] {
+            let (receive, send) = Self.bufferSizes(end)
+            #expect(receive > 0 && receive < SocketOptions.bufferBytes, "\(end.peer): \(receive) bytes of receive buffer before the handshake")
+            #expect(send > 0 && send < SocketOptions.bufferBytes, "\(end.peer): \(send) bytes of send buffer before the handshake")
+        }
+    }
+
+    @Test func anAuthenticatedConnectionGetsTheFullBufferWhenTheKernelGrantsItElseKeepsAutotuning() throws {
+        let pair = try AuthenticatedPair()
+        defer { pair.close() }
+        for end in [pair.client, pair.server] {
+            let (receive, send) = Self.bufferSizes(end)
+            if let ceiling = SocketOptions.receiveCeiling, ceiling >= Int(SocketOptions.bufferBytes) {
+                #expect(receive >= SocketOptions.bufferBytes, "asked for \(SocketOptions.bufferBytes) bytes, got \(receive)")
+            } else {
+                // Not asked: the kernel's default, which autotuning grows (asking would have capped it for good).
+                #expect(receive > 0 && receive < SocketOptions.bufferBytes)
+            }
+            if let ceiling = SocketOptions.sendCeiling, ceiling >= Int(SocketOptions.bufferBytes) {
+                #expect(send >= SocketOptions.bufferBytes, "asked for \(SocketOptions.bufferBytes) bytes, got \(send)")
+            }
         }
     }
 

@@ -59,9 +59,10 @@ public final class Connection: Sendable, CustomStringConvertible {
     }
 
     /// Called by the handshake once both sides proved the token: frames in both directions are
-    /// sealed from now on (unless `FrameSeal.wireIsUnsealed`), and the peer may send frames up
-    /// to `maxPayload`.
+    /// sealed from now on (unless `FrameSeal.wireIsUnsealed`), the peer may send frames up
+    /// to `maxPayload`, and the socket gets its large buffers (before, the kernel's small ones).
     func startSealing(sendKey: [UInt8], receiveKey: [UInt8]) {
+        SocketOptions.enlargeBuffers(fd)
         let sealed = !FrameSeal.wireIsUnsealed
         sendState.withLock { $0.seal = sealed ? FrameSeal(key: sendKey) : nil }
         receiveState.withLock { decoder in
