@@ -174,6 +174,27 @@ import Testing
         }
     }
 
+    @Test func garbageIsNotAnArchiveNotATruncatedOne() throws {
+        let root = Fixtures.temporaryDirectory("garbage")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let page = Array("<html><body>Service moved</body></html>".utf8)
+        let cases: [(String, [UInt8], DatasetSource.Archive, String)] = [
+            ("page.zip", page, .zip, "not a zip archive"), ("tiny.zip", Array("oops".utf8), .zip, "not a zip archive"),
+            ("page.tar.gz", page, .tarGz, "not a gzip (.tar.gz) archive")]
+        for (file, bytes, kind, word) in cases {
+            try Fixtures.write(bytes, root + "/" + file)
+            do {
+                _ = try ArchiveUnpacker.unpack(root + "/" + file, kind: kind, root: root, name: "facades")
+                Issue.record("\(file) unpacked")
+            } catch {
+                guard case .badArchive(_, let reason) = error else { Issue.record("\(error)"); continue }
+                #expect(reason.contains(word), "\(file): \(reason)")
+                #expect(!reason.contains("truncated"), "\(file): \(reason)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: root + "/facades"))
+        }
+    }
+
     @Test func truncatedTarGzIsRejected() throws {
         let archive = Gzip.compress(TarWriting.tar([("s/images/a.jpg", Array(repeating: 3, count: 70_000))]))
         let root = Fixtures.temporaryDirectory("tgz")

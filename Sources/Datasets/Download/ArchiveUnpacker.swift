@@ -29,6 +29,7 @@ public enum ArchiveUnpacker {
             let outcome: Result<Void, DownloadError> = data.withUnsafeBytes { raw in
                 let bytes = raw.bindMemory(to: UInt8.self)
                 do throws(DownloadError) {
+                    if let problem = signatureProblem(bytes, kind: kind) { throw .badArchive(path: archive, reason: problem) }
                     switch kind {
                     case .zip: try unzip(bytes, archive: archive, into: &writer, freeSpace: freeSpace, progress: progress)
                     case .tarGz: try untar(bytes, archive: archive, into: &writer, progress: progress)
@@ -100,6 +101,21 @@ public enum ArchiveUnpacker {
         }
         try tar.finish()
         writer = staged
+    }
+
+    /// Why `bytes` cannot be an archive of `kind` from its first bytes (nil when they fit): a
+    /// server that answers with an HTML page or another file is not a download cut short (an
+    /// empty file or the first bytes of a real archive fit: those are reported as truncated).
+    static func signatureProblem(_ bytes: UnsafeBufferPointer<UInt8>, kind: DatasetSource.Archive) -> String? {
+        let start = Array(bytes.prefix(4))
+        let (fits, format): (Bool, String) = switch kind {
+        case .zip: ([0x50, 0x4B, 0x03, 0x04].starts(with: start) || [0x50, 0x4B, 0x05, 0x06].starts(with: start), "zip")
+        case .tarGz: ([0x1F, 0x8B].starts(with: start.prefix(2)), "gzip (.tar.gz)")
+        }
+        guard !fits else { return nil }
+        let printable = bytes.prefix(24).map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "." }.joined()
+        return "this is not a \(format) archive: it starts with \"\(printable)\" (the server sent something else, "
+            + "such as an error page); check the URL (--url), delete the file and run again"
     }
 
     static func describe(_ error: ArchiveFormatError) -> String {
