@@ -111,6 +111,13 @@ public struct DatasetCheck: Sendable {
         }
     }
 
+    /// Whether `herd train` can train on it, as it decides: trainA and trainB each hold an image
+    /// that decodes (training skips the files that do not decode and uses duplicates as they are).
+    public var isTrainable: Bool {
+        missingTraining.isEmpty
+            && folders.filter { $0.split == .trainA || $0.split == .trainB }.allSatisfy { $0.count > $0.bad.count }
+    }
+
     /// Whether nothing needs attention: both training folders hold images, no undecodable files, no duplicates.
     public var isClean: Bool { missingTraining.isEmpty && folders.allSatisfy { $0.bad.isEmpty } && duplicates.isEmpty }
 

@@ -40,7 +40,9 @@ enum DataCommands {
             Decodes every image of ROOT/{trainA,trainB,testA,testB}, lists the files that do not decode with
             the reason, grayscale, CMYK, alpha and odd-size files and byte-identical duplicates (MD5), and
             writes a contact sheet PNG with an evenly spaced sample of each folder (one row per folder).
-            Exits with status 1 when trainA or trainB is missing or empty, files do not decode or duplicates exist.
+            Exits with status 1 exactly when 'herd train' refuses ROOT: trainA or trainB is missing or holds no
+            image that decodes. Files that do not decode and duplicates are warnings (training skips the
+            former and uses the latter as they are).
             """,
         options: [
             .value("sheet", "FILE", help: "Contact sheet PNG to write.", default: "ROOT/contact-sheet.png"),
@@ -79,11 +81,17 @@ enum DataCommands {
         try ImageWriter.write(sheet.render(), to: sheetPath)
         print(check.text(limit: list))
         print("contact sheet: \(sheetPath)")
+        if !check.isTrainable {
+            let what = check.missingTraining.isEmpty ? "no image that decodes in trainA or trainB"
+                : "no " + check.missingTraining.map(\.rawValue).joined(separator: "/") + " images"
+            throw CommandFailure("\(root) has \(what): herd train cannot train on it (it needs images in both "
+                + "trainA and trainB; testA/testB alone serve only validation and 'herd translate')")
+        }
         if !check.isClean {
-            let problems = (check.missingTraining.isEmpty ? [] : ["no " + check.missingTraining.map(\.rawValue).joined(separator: "/") + " images"])
-                + (check.folders.allSatisfy { $0.bad.isEmpty } ? [] : ["files that do not decode"])
+            let problems = (check.folders.allSatisfy { $0.bad.isEmpty } ? [] : ["files that do not decode"])
                 + (check.duplicates.isEmpty ? [] : ["duplicates"])
-            throw CommandFailure("\(root) has " + problems.joined(separator: ", ") + " (see above)")
+            print("warning: \(root) has " + problems.joined(separator: " and ") + " (see above): herd train skips the "
+                + "files that do not decode and trains on duplicates as they are; remove them for a clean set")
         }
     }
 

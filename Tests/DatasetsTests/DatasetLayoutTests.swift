@@ -37,12 +37,26 @@ import Testing
         try Fixtures.write(Array("notes".utf8), root + "/testB/readme.txt")
         let check = try DatasetCheck.run(root: root)
         #expect(check.missingTraining == [.trainB])
-        #expect(!check.isClean)
+        #expect(!check.isClean && !check.isTrainable)
         #expect(check.text().contains("trainB: missing (training needs \(root)/trainB)"))
         try FileManager.default.createDirectory(atPath: root + "/trainB", withIntermediateDirectories: true)
         #expect(try DatasetCheck.run(root: root).text().contains("trainB: holds no .jpg/.jpeg/.png image"))
+        try Fixtures.write(Array("not an image".utf8), root + "/trainB/broken.png")
+        #expect(try !DatasetCheck.run(root: root).isTrainable, "trainB holds no image that decodes: herd train refuses it")
         try Fixtures.write(PNGEncoder.encode(Image(width: 4, height: 4, channels: 3, pixels: [UInt8](repeating: 9, count: 48))), root + "/trainB/b.png")
+        let usable = try DatasetCheck.run(root: root)
+        #expect(usable.isTrainable && !usable.isClean, "herd train skips broken.png and trains: a warning, not a failure")
+        try FileManager.default.removeItem(atPath: root + "/trainB/broken.png")
         #expect(try DatasetCheck.run(root: root).isClean)
+    }
+
+    @Test func testFoldersAloneAreNotTrainable() throws {
+        let root = Fixtures.temporaryDirectory("testonly")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Fixtures.write(PNGEncoder.encode(Image(width: 4, height: 4, channels: 3)), root + "/testA/a.png")
+        try Fixtures.write(PNGEncoder.encode(Image(width: 4, height: 4, channels: 3)), root + "/testB/b.png")
+        let check = try DatasetCheck.run(root: root)
+        #expect(!check.isTrainable && check.missingTraining == [.trainA, .trainB])
     }
 
     @Test func scanSeparatesGoodFromBadFilesWithReasons() throws {
