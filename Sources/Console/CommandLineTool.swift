@@ -32,7 +32,7 @@ public enum CommandLineTool {
             try body(parsed)
             return 0
         } catch let error as UsageError {
-            reportUsage(error, command: spec.name)
+            printError(usageMessage(error, spec: spec))
             return usageExitCode
         } catch {
             printError("error: \(error)")
@@ -43,6 +43,18 @@ public enum CommandLineTool {
     /// Prints a usage error with a pointer to the command's help.
     public static func reportUsage(_ error: UsageError, command: String) {
         printError("error: \(error)\nSee '\(command) --help'.")
+    }
+
+    /// A usage error's message; when something required is missing, also how the command is
+    /// called (its first example), so `herd train` alone says what to type.
+    public static func usageMessage(_ error: UsageError, spec: CommandSpec) -> String {
+        switch error {
+        case .missingOption, .missingArgument:
+            let example = spec.examples.first.map { "\nFor example: \($0)" } ?? ""
+            return "error: \(error)\(example)\nSee '\(spec.name) --help'."
+        default:
+            return "error: \(error)\nSee '\(spec.name) --help'."
+        }
     }
 
     /// Writes a line to standard error.

@@ -64,9 +64,9 @@ public struct ParsedArguments: Sendable, Equatable {
         return positionals[index]
     }
 
-    /// A required `--name`, or a `missingValue` error naming it.
+    /// A required `--name`, or a `missingOption` error naming it.
     public func required(_ name: String) throws(UsageError) -> String {
-        guard let value = values[name] else { throw .missingValue(option: name) }
+        guard let value = values[name] else { throw .missingOption(name) }
         return value
     }
 }

@@ -6,11 +6,24 @@ public struct Subcommand: Sendable {
     /// Runs the command with the arguments after its path; `CommandLineTool`
     /// semantics (help, usage errors, exit codes) apply.
     public var run: @Sendable (ParsedArguments) throws -> Void
+    /// The heading it is listed under in the tool's help ("" lists it under COMMANDS).
+    public var group = ""
 
     public init(_ path: [String], spec: CommandSpec, run: @escaping @Sendable (ParsedArguments) throws -> Void) {
         self.path = path
         self.spec = spec
         self.run = run
+    }
+}
+
+extension Array where Element == Subcommand {
+    /// These commands listed under `heading` in the tool's help.
+    public func grouped(_ heading: String) -> [Subcommand] {
+        map { command in
+            var command = command
+            command.group = heading
+            return command
+        }
     }
 }
 
@@ -28,11 +41,18 @@ public struct SubcommandTable: Sendable {
         self.examples = examples
     }
 
-    /// The tool's top-level help: every command with its abstract.
+    /// The tool's top-level help: every command with its abstract, under its group's heading
+    /// (groups in the order of their first command).
     public var helpText: String {
-        var lines = ["OVERVIEW: \(abstract)", "", "USAGE: \(toolName) COMMAND [OPTIONS]", "", "COMMANDS:"]
-        for command in commands {
-            lines.append(CommandSpec.row(command.path.joined(separator: " "), command.spec.abstract))
+        var lines = ["OVERVIEW: \(abstract)", "", "USAGE: \(toolName) COMMAND [OPTIONS]"]
+        var groups: [String] = []
+        for command in commands where !groups.contains(command.group) { groups.append(command.group) }
+        for group in groups {
+            lines.append("")
+            lines.append(group.isEmpty ? "COMMANDS:" : group.uppercased() + ":")
+            for command in commands where command.group == group {
+                lines.append(CommandSpec.row(command.path.joined(separator: " "), command.spec.abstract))
+            }
         }
         lines.append("")
         lines.append("Run '\(toolName) COMMAND --help' for a command's options.")
@@ -41,6 +61,20 @@ public struct SubcommandTable: Sendable {
             lines.append("EXAMPLES:")
             lines.append(contentsOf: examples.map { "  \($0)" })
         }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The help of a group word alone (`herd data --help`): its usage line and its commands;
+    /// nil when no command starts with `word`.
+    public func groupHelpText(_ word: String) -> String? {
+        let group = commands.filter { $0.path.first == word }
+        guard !group.isEmpty else { return nil }
+        var lines = ["USAGE: \(toolName) \(word) COMMAND [OPTIONS]", "", "COMMANDS:"]
+        for command in group {
+            lines.append(CommandSpec.row(command.path.joined(separator: " "), command.spec.abstract))
+        }
+        lines.append("")
+        lines.append("Run '\(toolName) \(word) COMMAND --help' for a command's options.")
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -62,13 +96,9 @@ public struct SubcommandTable: Sendable {
         }
         guard let (command, rest) = match(arguments) else {
             // A group word alone (`herd bench`) lists its commands.
-            let group = commands.filter { $0.path.first == arguments[0] }
-            if !group.isEmpty && (arguments.count == 1 || arguments[1] == "--help" || arguments[1] == "-h") {
-                var lines = ["COMMANDS:"]
-                for command in group {
-                    lines.append(CommandSpec.row(command.path.joined(separator: " "), command.spec.abstract))
-                }
-                print(lines.joined(separator: "\n"))
+            if let help = groupHelpText(arguments[0]),
+               arguments.count == 1 || arguments[1] == "--help" || arguments[1] == "-h" {
+                print(help, terminator: "")
                 return arguments.count == 1 ? CommandLineTool.usageExitCode : 0
             }
             CommandLineTool.printError("error: \(UsageError.unknownCommand(arguments.prefix(2).joined(separator: " ")))\nSee '\(toolName) --help'.")

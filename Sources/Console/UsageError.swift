@@ -3,6 +3,8 @@
 public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownOption(String)
     case missingValue(option: String)
+    /// A required `--name VALUE` option was not given at all.
+    case missingOption(String)
     case invalidValue(option: String, value: String, expected: String)
     case missingArgument(String)
     case unexpectedArgument(String)
@@ -15,6 +17,7 @@ public enum UsageError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unknownOption(let name): return "unknown option '\(name)'"
         case .missingValue(let option): return "option '--\(option)' needs a value"
+        case .missingOption(let name): return "missing --\(name), which this command needs"
         case .invalidValue(let option, let value, let expected):
             return "option '\(option)': '\(value)' is not \(expected)"
         case .missingArgument(let name): return "missing argument \(name)"

@@ -1,0 +1,56 @@
+import Dispatch
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ctrl-C during a long command (`herd train`): instead of a silent exit, says at which step
+/// the work stopped, which checkpoint a resume starts from and the command for it, then exits
+/// with status 130 (the shell's code for SIGINT).
+public final class InterruptNotice: Sendable {
+    private struct Where {
+        var epoch = 0, stepInEpoch = 0, global = 0
+        var checkpoint: String?
+    }
+
+    private let resumeCommand: String
+    private let state = Mutex(Where())
+    /// The installed signal source, kept for the life of the process (set once, from the main thread).
+    nonisolated(unsafe) private static var installed: DispatchSourceSignal?
+
+    /// - Parameter resumeCommand: the command line that continues the work, printed as is.
+    public init(resumeCommand: String) { self.resumeCommand = resumeCommand }
+
+    /// Replaces the default SIGINT action (a silent exit) with the notice.
+    public func install() {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [self] in
+            print("")
+            print(message())
+            exit(130)
+        }
+        source.resume()
+        Self.installed = source
+    }
+
+    /// Records the last finished step.
+    public func step(epoch: Int, stepInEpoch: Int, global: Int) {
+        state.withLock { $0.epoch = epoch; $0.stepInEpoch = stepInEpoch; $0.global = global }
+    }
+
+    /// Records the last checkpoint written.
+    public func checkpoint(_ directory: String) { state.withLock { $0.checkpoint = directory } }
+
+    /// What the notice says now.
+    public func message() -> String {
+        let w = state.withLock { $0 }
+        let at = w.global == 0 ? "before the first step of this session ended"
+            : "after step \(w.global) (epoch \(w.epoch), step \(w.stepInEpoch) of the epoch)"
+        let from = w.checkpoint.map { "the last checkpoint written, \($0)" }
+            ?? "the newest checkpoint of the run (the one this session started from, if any; none was written since)"
+        return "interrupted \(at); steps after the last checkpoint are redone. Resume from \(from) with: "
+            + resumeCommand
+    }
+}
