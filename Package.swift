@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "Worker", dependencies: ["ClusterCLI", "Console"], swiftSettings: settings),
         .executableTarget(
             name: "herd",
-            dependencies: ["Tensor", "Imaging", "Datasets", "Config", "CycleGAN", "Cluster", "ClusterCLI", "Dashboard", "Console", "Sockets"],
+            dependencies: ["Tensor", "Imaging", "Datasets", "Config", "CycleGAN", "Cluster", "CycleGANCluster", "ClusterCLI", "Dashboard", "Console", "Sockets"],
             swiftSettings: settings),
         // Test-only: locates the shared fixtures (`../shared`) for every test target.
         .target(name: "SharedFixtures", path: "Tests/SharedFixtures", swiftSettings: settings),

@@ -55,6 +55,7 @@ public enum CoordinatorCommand {
         let listen = try HostPort(parsing: config.cluster.listen)
         print("loading the dataset from \(config.data.root) ...")
         let run = try CycleGANRun(config: config)
+        print(RunPlan.startLine(config: config, epochLength: run.epochLength))
         var options = CoordinatorOptions(
             runName: config.name, listen: listen, minWorkers: config.cluster.minWorkers, batchSize: config.training.batchSize,
             heartbeatSeconds: config.cluster.heartbeatSeconds, checksumEverySteps: config.cluster.checksumEverySteps,

@@ -25,6 +25,10 @@ public struct StepBenchmark: Sendable {
     public var batch: Int
     public var steps: Int
     public var seed: UInt64 = 1
+    /// When set, stops once the timed steps add up to this many seconds and at least
+    /// `minimumSteps` were timed (`steps` stays the maximum): `herd plan`'s reduced count.
+    public var timeBudget: Double?
+    public var minimumSteps = 2
 
     public init(model: ModelConfig, size: Int, batch: Int, steps: Int) {
         self.model = model
@@ -59,6 +63,7 @@ public struct StepBenchmark: Sendable {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if index == 0 { warmup = seconds } else { times.append(seconds) }
             progress(index, seconds)
+            if let timeBudget, times.count >= minimumSteps, times.reduce(0, +) >= timeBudget { break }
         }
         return Result(stepSeconds: times, warmupSeconds: warmup,
                       flopsPerStep: FlopCount.trainingStep(model, size: size, batch: batch),

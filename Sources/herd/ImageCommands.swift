@@ -88,14 +88,17 @@ enum ImageCommands {
             megapixels/s.
             """,
         options: [
-            .value("dir", "DIR", help: "Folder of JPEG/PNG files.", default: "../shared/data/codec-conformance"),
+            .value("dir", "DIR", help: "Folder of JPEG/PNG files (required outside a developers' checkout).",
+                   default: "../shared/data/codec-conformance when present"),
             .value("seconds", "S", help: "Minimum time per measurement.", default: "2"),
         ],
         examples: ["herd bench images", "herd bench images --dir datasets/horse2zebra/trainA --seconds 5"])) { args in
         let dir = args.string("dir", default: "../shared/data/codec-conformance")
         let seconds = try args.double("seconds") ?? 2
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
-            throw CommandFailure("cannot list \(dir); pass --dir with a folder of JPEG/PNG files")
+            throw CommandFailure("cannot list \(dir)" + (args.string("dir") == nil
+                ? " (the developers' fixtures beside the repository, absent in a plain clone)" : "")
+                + "; pass --dir with a folder of JPEG/PNG files, e.g. --dir datasets/horse2zebra/trainA")
         }
         var jpegs: [[UInt8]] = [], pngs: [[UInt8]] = []
         for name in names.sorted() {

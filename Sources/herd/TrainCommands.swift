@@ -1,6 +1,7 @@
 import Config
 import Console
 import CycleGAN
+import CycleGANCluster
 import Foundation
 import Imaging
 import Tensor
@@ -69,13 +70,15 @@ enum TrainCommands {
         discussion: """
             Reads the run configuration, loads and caches trainA/trainB (bad files are skipped and listed),
             and trains with the linear learning-rate decay. Checkpoints go to
-            <checkpoint.directory>/<name>/step-NNNNNNNNN/ (every checkpoint.everySteps steps and at each
-            epoch end, newest checkpoint.keep kept, 'latest' names the newest); validation rows
+            <checkpoint.directory>/<name>/step-NNNNNNNNN/ (every checkpoint.every_steps steps and after the
+            last step; with every_steps 0 at each epoch end; the newest checkpoint.keep kept, 'latest'
+            names the newest); validation rows
             (real | translated | reconstructed) go to <checkpoint.directory>/<name>/val/epoch_NNN/ with an
             index.html gallery. --resume continues from 'latest' exactly where it stopped; a damaged
             checkpoint (every tensor carries a SHA-256) is moved aside to step-NNNNNNNNN.corrupt and the
             newest intact one is used, saying so. A run directory holding an earlier run is never
-            overwritten: without --resume or --fresh the command refuses to start there.
+            overwritten: without --resume or --fresh the command refuses to start there. Ctrl-C stops
+            it with exit status 130 and says the step reached and the command that resumes.
             """,
         options: [
             .value("config", "FILE", help: "The run configuration (cluster.yaml; a .json file of the same fields also works)."),
@@ -85,17 +88,22 @@ enum TrainCommands {
             .value("epochs", "N", help: "Stop after epoch N (the schedule is unchanged; resume later).", default: "the last"),
         ],
         examples: ["herd train --config cluster.yaml", "herd train --config cluster.yaml --resume --threads 2"])) { arguments in
-        let config = try loadConfig(try arguments.required("config"))
+        let configPath = try arguments.required("config")
+        let config = try loadConfig(configPath)
         try configureThreads(arguments, fallback: config.training.threads)
         let lastEpoch = try arguments.int("epochs")
-        try runTraining(config: config, resume: arguments.flag("resume"), fresh: arguments.flag("fresh"), lastEpoch: lastEpoch)
+        let interrupt = InterruptNotice(resumeCommand: "herd train --config \(configPath) --resume")
+        interrupt.install()
+        try runTraining(config: config, resume: arguments.flag("resume"), fresh: arguments.flag("fresh"), lastEpoch: lastEpoch,
+                        interrupt: interrupt)
     }
 
     static func loadConfig(_ path: String) throws -> RunConfig {
         path.hasSuffix(".json") ? try RunConfig.load(jsonPath: path) : try RunConfig.load(path: path)
     }
 
-    static func runTraining(config: RunConfig, resume: Bool, fresh: Bool = false, lastEpoch: Int?) throws {
+    static func runTraining(config: RunConfig, resume: Bool, fresh: Bool = false, lastEpoch: Int?,
+                            interrupt: InterruptNotice? = nil) throws {
         if resume && fresh {
             throw UsageError.conflictingOptions("resume", "fresh", reason: "--resume continues the earlier run, --fresh discards it")
         }
@@ -117,12 +125,14 @@ enum TrainCommands {
             return
         }
         print("model: res-\(config.model.nBlocks), ngf \(config.model.ngf), ndf \(config.model.ndf), \(trainer.model.parameterCount) parameters")
+        print(RunPlan.startLine(config: config, epochLength: source.epochLength))
         var progress: Console.Progress?
         try trainer.run(throughEpoch: lastEpoch) { event in
             switch event {
             case let .started(state, length, steps, epochs):
                 print("epoch \(state.epoch)/\(epochs), step \(state.stepInEpoch)/\(steps); \(length) samples per epoch, batch \(config.training.batchSize)")
             case .step(let report):
+                interrupt?.step(epoch: report.epoch, stepInEpoch: report.stepInEpoch, global: report.globalStep)
                 if progress == nil || report.stepInEpoch == 1 {
                     progress?.finish()
                     progress = Console.Progress("epoch \(report.epoch)/\(report.totalEpochs)", total: report.stepsPerEpoch)
@@ -132,6 +142,7 @@ enum TrainCommands {
                 progress?.finish()
                 print("epoch \(epoch): validation images in \(directory)")
             case .checkpoint(let directory):
+                interrupt?.checkpoint(directory)
                 progress?.finish()
                 print("checkpoint \(directory)")
             case let .epochFinished(epoch, seconds):
@@ -204,7 +215,7 @@ enum TrainCommands {
             }
             let translated = try Translator.translate(image, with: generator)
             let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let target = out + "/" + base + "_" + direction.rawValue + ".png"
+            let target = (out as NSString).appendingPathComponent(base + "_" + direction.rawValue + ".png")
             do {
                 try Data(PNGEncoder.encode(translated)).write(to: URL(fileURLWithPath: target))
             } catch {
