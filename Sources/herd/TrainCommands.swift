@@ -235,6 +235,14 @@ enum TrainCommands {
             image pools, both Adam updates) of a freshly initialised model, and prints seconds per step
             (minimum and median), GFLOP/s (convolution FLOPs counted analytically: forwards, weight
             gradients and needed input gradients) and the peak resident memory (VmHWM).
+
+            --compare-torch PYTHON measures Herd against PyTorch instead: it alternates this benchmark (a fresh
+            process per run, batch 1) with the PyTorch reference step torch_reference_step.py (same
+            architecture, losses and Adam updates) run by PYTHON, for --pairs pairs, and prints every pair's
+            median step times and peak memory, the load average, the median of the pairs' time ratios and the
+            largest memory ratio. PYTHON is a scratch virtual environment with PyTorch, never a Herd
+            dependency (python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch); the script is
+            read from --torch-script (default: the session's shared tools next to the checkout).
             """,
         options: [
             .value("blocks", "N", help: "Residual blocks per generator.", default: "9"),
@@ -243,9 +251,29 @@ enum TrainCommands {
             .value("steps", "N", help: "Timed steps after the warm-up step.", default: "3"),
             .value("ngf", "N", help: "Generator width.", default: "64"),
             .value("ndf", "N", help: "Discriminator width.", default: "64"),
-            .value("threads", "N", help: "Kernel threads (0: all cores).", default: "0"),
+            .value("threads", "N", help: "Kernel threads (0: all cores; 2 with --compare-torch).", default: "0"),
+            .value("compare-torch", "PYTHON", help: "Alternate with the PyTorch reference step run by PYTHON and print the ratios."),
+            .value("torch-script", "PATH", help: "The PyTorch reference step script.", default: TorchComparison.defaultScript),
+            .value("pairs", "N", help: "Herd/PyTorch pairs with --compare-torch.", default: "3"),
         ],
-        examples: ["herd bench step --blocks 9 --size 256 --batch 1 --threads 2", "herd bench step --blocks 6 --size 128 --steps 5"])) { arguments in
+        examples: ["herd bench step --blocks 9 --size 256 --batch 1 --threads 2", "herd bench step --blocks 6 --size 128 --steps 5",
+                   "herd bench step --blocks 9 --size 256 --compare-torch /tmp/torchref/bin/python --pairs 3"])) { arguments in
+        if let python = arguments.string("compare-torch") {
+            let batch = try arguments.int("batch", default: 1, minimum: 1)
+            guard batch == 1 else {
+                throw UsageError.invalidValue(option: "--batch", value: "\(batch)", expected: "1 with --compare-torch (the PyTorch reference step's batch)")
+            }
+            guard let herd = LocalProcesses.selfExecutable() else {
+                throw TorchComparison.Failure.cannotStart("herd bench step", reason: "this executable's path is unknown")
+            }
+            let comparison = TorchComparison(
+                herd: herd, python: python, script: arguments.string("torch-script", default: TorchComparison.defaultScript),
+                blocks: try arguments.int("blocks", default: 9, minimum: 0), size: try arguments.int("size", default: 256, minimum: 32),
+                steps: try arguments.int("steps", default: 3, minimum: 1), threads: try arguments.int("threads", default: 2, minimum: 1),
+                pairs: try arguments.int("pairs", default: 3, minimum: 1))
+            try comparison.run { print($0) }
+            return
+        }
         try configureThreads(arguments)
         var model = ModelConfig()
         model.nBlocks = try arguments.int("blocks", default: 9, minimum: 0)

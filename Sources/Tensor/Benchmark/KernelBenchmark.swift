@@ -15,6 +15,8 @@ public enum KernelBenchmark {
         var geometry: ConvGeometry
         /// Transposed convolutions swap the forward and input-grad kernels.
         var transposed: Bool
+        /// false: a layer Winograd would take runs on the GEMM (the comparison row).
+        var winograd = true
     }
 
     /// The layers of CycleGAN's res-9 generator (ngf 64) and 70x70 PatchGAN discriminator (ndf 64)
@@ -32,11 +34,20 @@ public enum KernelBenchmark {
                 batch: 1, channels: o, height: 2 * size, width: 2 * size, outChannels: c, kernelHeight: 3, kernelWidth: 3,
                 stride: 2, padding: 1, outHeight: size, outWidth: size), transposed: true)
         }
+        func gemm(_ layer: Layer) -> Layer {
+            var layer = layer
+            layer.winograd = false
+            return layer
+        }
         return [
             conv("G c7s1-64  3->64 7x7 262", 3, 64, 7, 1, 0, 262),
             conv("G d128  64->128 3x3 s2 256", 64, 128, 3, 2, 1, 256),
             conv("G d256 128->256 3x3 s2 128", 128, 256, 3, 2, 1, 128),
-            conv("G R256 256->256 3x3 66", 256, 256, 3, 1, 0, 66),
+            conv("G R256 Wino 256->256 3x3 66", 256, 256, 3, 1, 0, 66),
+            gemm(conv("G R256 GEMM 256->256 3x3 66", 256, 256, 3, 1, 0, 66)),
+            // The residual layer of res-6 at 100x100 (25x25 outputs).
+            conv("G R256 Wino 27 (res-6 100)", 256, 256, 3, 1, 0, 27),
+            gemm(conv("G R256 GEMM 27 (res-6 100)", 256, 256, 3, 1, 0, 27)),
             convT("G u128 T256->128 s2 64", 256, 128, 64),
             convT("G u64  T128->64 s2 128", 128, 64, 128),
             conv("G c7s1-3 64->3 7x7 262", 64, 3, 7, 1, 0, 262),
@@ -116,12 +127,35 @@ public enum KernelBenchmark {
             + pad("worst %GEMM", 13, right: true)
         lines.append(header)
         lines += rows
+        lines.append("(GF/s: direct-convolution FLOPs / time, also for Winograd rows, which do fewer multiplications; "
+                     + "Wino/GEMM rows: the same layer on Winograd F(4x4,3x3) and on the GEMM)")
+        if let layer = selected.first(where: { $0.winograd && Winograd.applies($0.geometry) }) {
+            lines.append("")
+            lines += accuracyLines(layer.geometry, name: layer.name)
+        }
         guard includeGenerator else { return lines.joined(separator: "\n") }
         lines.append("")
         let generator = generatorStepSeconds(repeats: Swift.min(repeats, 2), clock: clock)
         lines.append("Generator res-9 256x256 forward+backward (batch 1, whole network with norms): "
                      + "\(format(generator.forward * 1e3, 0)) ms forward, \(format(generator.total * 1e3, 0)) ms forward+backward")
         return lines.joined(separator: "\n")
+    }
+
+    /// Winograd's and the GEMM's error on one layer against a float64 direct convolution.
+    static func accuracyLines(_ g: ConvGeometry, name: String) -> [String] {
+        let winograd = ConvAccuracy.measure(g, winograd: true), gemm = ConvAccuracy.measure(g, winograd: false)
+        func e(_ value: Double) -> String {
+            guard value > 0, value.isFinite else { return value == 0 ? "0" : "\(value)" }
+            var exponent = 0, mantissa = value
+            while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+            while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+            return format(mantissa, 1) + "e" + String(exponent)
+        }
+        return [
+            "Accuracy at \(name) (max |error| / max |float64 direct conv|, 8 sampled channels, x and dy in [-1, 1], w in ±1/sqrt(fan-in)):",
+            "  Winograd F(4x4,3x3): forward \(e(winograd.forward))  input grad \(e(winograd.inputGrad))  weight grad \(e(winograd.weightGrad))",
+            "  GEMM:                forward \(e(gemm.forward))  input grad \(e(gemm.inputGrad))  weight grad \(e(gemm.weightGrad))",
+        ]
     }
 
     /// A `size^3` float32 GEMM on the shared pool, its operands allocated once and timed as
@@ -167,14 +201,16 @@ public enum KernelBenchmark {
         fillRandom(output.pointer, output.count, seed: 4)
         fillRandom(weight.pointer, weight.count, seed: 5)
         // For a plain conv: forward x -> y, input grad dy -> dx. Transposed: the reverse.
+        let winograd = layer.winograd
         let convForward = best(of: repeats, clock: clock) {
-            ConvKernels.forward(g, x: input.pointer, weight: weight.pointer, bias: nil, y: output.pointer)
+            ConvKernels.forward(g, x: input.pointer, weight: weight.pointer, bias: nil, y: output.pointer, winograd: winograd)
         }
         let convData = best(of: repeats, clock: clock) {
-            ConvKernels.backwardData(g, dy: output.pointer, weight: weight.pointer, dx: input.pointer)
+            ConvKernels.backwardData(g, dy: output.pointer, weight: weight.pointer, dx: input.pointer, winograd: winograd)
         }
         let convWeight = best(of: repeats, clock: clock) {
-            ConvKernels.backwardWeight(g, x: input.pointer, dy: output.pointer, dWeight: weightGrad.pointer, accumulate: false)
+            ConvKernels.backwardWeight(g, x: input.pointer, dy: output.pointer, dWeight: weightGrad.pointer, accumulate: false,
+                                       winograd: winograd)
         }
         return layer.transposed ? [convData, convForward, convWeight] : [convForward, convData, convWeight]
     }

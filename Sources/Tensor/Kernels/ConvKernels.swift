@@ -6,7 +6,8 @@
 ///                  that puts the larger dimensions in the GEMM's M and N.
 /// A transposed convolution runs the same passes with forward and input grad swapped.
 ///
-/// Special cases: stride-1 layers with at most 3 output channels go to `SmallOutputConv`; the
+/// Special cases: stride-1 3x3 layers with enough channels (the residual blocks) run all three
+/// passes on `Winograd` F(4x4, 3x3); stride-1 layers with at most 3 output channels go to `SmallOutputConv`; the
 /// input grad of a stride-1 layer is itself a stride-1 convolution of dy with the flipped,
 /// transposed kernel (no col2im); stride > 1 runs forward (and the input grad, unless the input
 /// has few channels) over stride phases (`StridedConv`); a short patch's weight grad at stride 1
@@ -16,10 +17,11 @@ enum ConvKernels {
     /// Floats of column buffer the input-grad pass (GEMM + col2im) works through at a time.
     static let columnChunkFloats = 1 << 19
 
-    /// `y = conv(x, w) + bias`; y `[N, O, OH, OW]` is overwritten.
+    /// `y = conv(x, w) + bias`; y `[N, O, OH, OW]` is overwritten. `winograd: false` keeps a
+    /// layer `Winograd` would take on the GEMM (for benchmarks and accuracy comparisons).
     static func forward(
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
-        bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
+        bias: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>, winograd: Bool = true
     ) {
         if SmallOutputConv.applies(g) {
             SmallOutputConv.forward(g, x: x, weight: weight, bias: bias, y: y)
@@ -27,6 +29,10 @@ enum ConvKernels {
         }
         if g.stride > 1 {
             StridedConv.forward(g, x: x, weight: weight, bias: bias, y: y)
+            return
+        }
+        if winograd, Winograd.applies(g) {
+            Winograd.forward(g, x: x, weight: weight, kernels: .direct, bias: bias, y: y)
             return
         }
         forwardGEMM(g, x: x, weights: DenseMatrix(base: weight, rowStride: g.patch, columnStride: 1), bias: bias, y: y)
@@ -53,10 +59,14 @@ enum ConvKernels {
     /// overwritten (also the forward pass of a transposed convolution).
     static func backwardData(
         _ g: ConvGeometry, dy: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>
+        dx: UnsafeMutablePointer<Float>, winograd: Bool = true
     ) {
         if let flipped = flippedGeometry(g) {
             // dx[c, i, j] = sum_{o, a, b} dy[o, i + a - p', j + b - p'] * w[o, c, K-1-a, K-1-b], p' = K-1-p.
+            if winograd, Winograd.applies(flipped) {
+                Winograd.forward(flipped, x: dy, weight: weight, kernels: .flippedTransposed, bias: nil, y: dx)
+                return
+            }
             // The GEMM reads the weight flipped while packing it (no flipped copy is made).
             forwardGEMM(flipped, x: dy, weights: KernelTapsMatrix.flipped(weight: weight, channels: g.channels, area: g.kernelHeight * g.kernelWidth),
                         bias: nil, y: dx)
@@ -102,10 +112,14 @@ enum ConvKernels {
     /// `dW (+)= sum_n dy[n] · col(x[n])^T`; dW `[O, C, KH, KW]`, overwritten unless `accumulate`.
     static func backwardWeight(
         _ g: ConvGeometry, x: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dWeight: UnsafeMutablePointer<Float>, accumulate: Bool
+        dWeight: UnsafeMutablePointer<Float>, accumulate: Bool, winograd: Bool = true
     ) {
         if SmallOutputConv.applies(g) {
             SmallOutputConv.backwardWeight(g, x: x, dy: dy, dWeight: dWeight, accumulate: accumulate)
+            return
+        }
+        if winograd, Winograd.appliesToWeightGrad(g) {
+            Winograd.backwardWeight(g, x: x, dy: dy, dWeight: dWeight, accumulate: accumulate)
             return
         }
         if DirectWeightGrad.applies(g) {
