@@ -34,7 +34,7 @@ enum PlanCommand {
             .value("samples", "N", help: "Samples per epoch when data.root is not there yet (horse2zebra: 1334).", default: "counted in data.root"),
             .value("threads", "N", help: "Kernel threads (0: training.threads from the config, else all cores).", default: "0"),
         ],
-        examples: ["herd plan --config cluster.yaml", "herd plan --config configs/quick.yaml --workers 3 --link 1gbit"])) { arguments in
+        examples: ["herd plan --config cluster.yaml", "herd plan --config paper.yaml --workers 3 --link 1gbit"])) { arguments in
         let configPath = try arguments.required("config")
         let config = try TrainCommands.loadConfig(configPath)
         try TrainCommands.configureThreads(arguments, fallback: config.training.threads)
