@@ -32,17 +32,19 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Imaging"], swiftSettings: settings),
         // Sockets: resolve, listen, connect, options, a tiny HTTP/1.1 GET client. The one place for socket set-up.
         .target(name: "Sockets", swiftSettings: settings),
+        // SHA-256: content hashes of training images, checkpoint checksums, HMAC.
+        .target(name: "Hashing", swiftSettings: settings),
         // The YAML subset and the run configuration (`cluster.yaml`).
         .target(name: "Config", swiftSettings: settings),
         // Networks, losses, image pool, data pipeline, training step, checkpoints.
-        .target(name: "CycleGAN", dependencies: ["Tensor", "Imaging", "Datasets", "Config", "Gallery"], swiftSettings: settings),
+        .target(name: "CycleGAN", dependencies: ["Tensor", "Imaging", "Datasets", "Config", "Gallery", "Hashing"], swiftSettings: settings),
         // The one layout of validation images (val/epoch_NNN/, index.html), kept in memory.
         .target(name: "Gallery", swiftSettings: settings),
         // The cluster engine, model-neutral: wire protocol, transport, authentication, ring
         // all-reduce, coordinator and worker state machines. Models plug in as `ReplicaModel`/`RunModel`.
-        .target(name: "Cluster", dependencies: ["Config", "Sockets"], swiftSettings: settings),
+        .target(name: "Cluster", dependencies: ["Config", "Hashing", "Sockets"], swiftSettings: settings),
         // CycleGAN as a cluster model: the replica a worker runs and the run the coordinator owns.
-        .target(name: "CycleGANCluster", dependencies: ["Cluster", "CycleGAN", "Tensor", "Imaging", "Config"], swiftSettings: settings),
+        .target(name: "CycleGANCluster", dependencies: ["Cluster", "CycleGAN", "Tensor", "Imaging", "Config", "Hashing"], swiftSettings: settings),
         // The coordinator and worker commands and the cluster dashboard (used by herd, coordinator, worker).
         .target(name: "ClusterCLI", dependencies: ["Cluster", "CycleGANCluster", "Config", "Console", "Dashboard", "Tensor"], swiftSettings: settings),
         // Minimal HTTP/1.1 server and the live dashboard page.
@@ -61,8 +63,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["SharedFixtures", "Imaging"], swiftSettings: settings),
         .testTarget(name: "DatasetsTests", dependencies: ["SharedFixtures", "Datasets", "Imaging"], swiftSettings: settings),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
-        .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "CycleGAN", "Datasets", "Tensor", "Gallery"], swiftSettings: settings),
-        .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Cluster", "CycleGANCluster", "ClusterCLI", "CycleGAN", "Datasets", "Dashboard", "Sockets"], swiftSettings: settings),
+        .testTarget(name: "CycleGANTests", dependencies: ["SharedFixtures", "Hashing", "CycleGAN", "Datasets", "Tensor", "Gallery"], swiftSettings: settings),
+        .testTarget(name: "ClusterTests", dependencies: ["SharedFixtures", "Hashing", "Cluster", "CycleGANCluster", "ClusterCLI", "CycleGAN", "Datasets", "Dashboard", "Sockets"], swiftSettings: settings),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Sockets", "Gallery"], swiftSettings: settings),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: settings),
     ]

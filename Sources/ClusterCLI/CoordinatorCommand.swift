@@ -21,7 +21,8 @@ public enum CoordinatorCommand {
                 """,
             options: [
                 .value("config", "FILE", help: "The run configuration (YAML, or JSON of the same fields).", default: "cluster.yaml"),
-                .flag("resume", help: "Continue from the newest checkpoint of the run."),
+                .flag("resume", help: "Continue from the newest intact checkpoint of the run (a damaged newer one is moved aside, saying so)."),
+                .flag("fresh", help: "Discard the run directory's earlier checkpoints, validation images and dashboard snapshot, then start a new run."),
                 .value("log-json", "FILE", help: "Also write JSON lines to FILE: one per committed step with that step's figures only (losses, timings, workers), and one per event (joins, departures, checkpoints) when it happens."),
                 .flag("keep-running", help: "After the run finishes, keep serving the dashboard until interrupted."),
             ],
@@ -51,8 +52,15 @@ public enum CoordinatorCommand {
             dashboardNamed = document.names("dashboard.listen")
         }
         try config.validate()
+        let resume = args.flag("resume")
+        let fresh = args.flag("fresh")
+        if resume && fresh {
+            throw UsageError.conflictingOptions("resume", "fresh", reason: "--resume continues the earlier run, --fresh discards it")
+        }
         let token = try ClusterToken.load(file: config.cluster.tokenFile, environment: ProcessInfo.processInfo.environment)
         let listen = try HostPort(parsing: config.cluster.listen)
+        // Before anything slow: an earlier run in the way, or a directory that cannot take checkpoints.
+        for note in try CycleGANRun.prepareRunDirectory(config: config, resume: resume, fresh: fresh) { print(note) }
         print("loading the dataset from \(config.data.root) ...")
         let run = try CycleGANRun(config: config)
         print(RunPlan.startLine(config: config, epochLength: run.epochLength))
@@ -60,7 +68,7 @@ public enum CoordinatorCommand {
             runName: config.name, listen: listen, minWorkers: config.cluster.minWorkers, batchSize: config.training.batchSize,
             heartbeatSeconds: config.cluster.heartbeatSeconds, checksumEverySteps: config.cluster.checksumEverySteps,
             checkpointEverySteps: config.checkpoint.everySteps, validationEveryEpochs: config.validation.everyEpochs,
-            resume: args.flag("resume"), configJSON: Array(try JSONEncoder().encode(config)))
+            resume: resume, configJSON: Array(try JSONEncoder().encode(config)))
         options.maxPayload = Frame.defaultMaxPayload
         var jsonLog: (@Sendable (String) -> Void)?
         if let path = args.string("log-json") {
@@ -71,13 +79,17 @@ public enum CoordinatorCommand {
         }
         let handle = CoordinatorHandle()
         let runDirectory = config.checkpoint.directory + "/" + config.name
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, jsonLog: jsonLog)
+        let loaded = handle.status.get()
+        if resume, loaded.step >= loaded.totalSteps {
+            print("run '\(config.name)' is finished: all \(loaded.totalEpochs) epochs done (step \(loaded.step)); nothing to do")
+            return
+        }
         let board = ClusterDashboard(config: config, handle: handle, runDirectory: runDirectory)
         let server = try board.dashboard.start(
             listen: config.dashboard.listen, allowNonLoopback: dashboardNamed)
         if let server { print("dashboard: \(server.url)") }
         board.startPolling()
-        let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, jsonLog: jsonLog)
         Thread.detachNewThread {
             // Print the worker command once listening.
             while handle.address == nil { Thread.sleep(forTimeInterval: 0.05) }

@@ -40,6 +40,8 @@ public enum ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
             return "tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *)) floats, got \(count)"
         case let .badState(path, reason):
             return "\(path): inconsistent checkpoint: \(reason)"
+        case let .checksumMismatch(path, name) where name == "manifest.json":
+            return "\(path): does not match its SHA-256 in \(TensorArchive.manifestChecksumFileName): the checkpoint is damaged"
         case let .checksumMismatch(path, name):
             return "\(path): tensor '\(name)' does not match its SHA-256 in the manifest: the checkpoint is damaged"
         case let .noIntactCheckpoint(directory, failures):

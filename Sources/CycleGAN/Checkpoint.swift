@@ -42,6 +42,25 @@ public enum Checkpoint {
         return archive
     }
 
+    /// Reads the checkpoint in `directory`, verifying the SHA-256 of its manifest and of every
+    /// tensor. A checkpoint written before Herd recorded checksums (it has none at all) still
+    /// loads, unverified: ``TensorArchive/isChecksummed`` is false and callers say so
+    /// (``unverifiedNote(_:)``); one with only some checksums is refused.
+    /// - Throws: ``ArchiveError`` naming the file (and the damaged tensor).
+    public static func read(directory: String) throws(ArchiveError) -> TensorArchive {
+        let archive = try TensorArchive.read(directory: directory)
+        guard archive.metadata["kind"]?.stringValue == kind else {
+            throw .badManifest(path: directory + "/manifest.json", reason: "is not a Herd checkpoint (kind is not \"\(kind)\")")
+        }
+        return archive
+    }
+
+    /// The warning for a checkpoint read without checksums to verify (written before Herd recorded them).
+    public static func unverifiedNote(_ directory: String) -> String {
+        "warning: \(directory) was written before checkpoints carried SHA-256 checksums, so it cannot be verified; "
+            + "it is used as it is (the checkpoints written from now on carry them)"
+    }
+
     /// Loads the parameters of the checkpoint in `archive` into `model` and returns the training state.
     /// `path` names the checkpoint in errors. Throws when a tensor is missing, has another
     /// shape than `model` needs, or the manifest's training state is malformed.

@@ -22,6 +22,8 @@ public enum RunDirectoryError: Error, CustomStringConvertible, Sendable, Equatab
     case nothingToResume(directory: String, validationEpochs: Int)
     /// Discarding the earlier run failed.
     case cannotDiscard(path: String, reason: String)
+    /// The run directory cannot be created or written.
+    case unwritable(directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,9 @@ public enum RunDirectoryError: Error, CustomStringConvertible, Sendable, Equatab
                 + "use --fresh to discard them and start a new run"
         case let .cannotDiscard(path, reason):
             return "\(path): cannot discard the earlier run: \(reason)"
+        case let .unwritable(directory, reason):
+            return "\(directory): cannot write checkpoints there (\(reason)): make it writable, "
+                + "or set checkpoint.directory in the configuration to a writable place"
         }
     }
 
@@ -88,6 +93,7 @@ extension CheckpointStore {
     /// `val/` and the dashboard snapshot) first; ``RunStart/resume`` refuses only a directory with
     /// validation images but no checkpoint.
     public func prepare(_ start: RunStart) throws(RunDirectoryError) -> [String] {
+        try checkWritable()
         var notes: [String] = []
         let stale = removeStaleTemporaries()
         if !stale.paths.isEmpty {
@@ -123,5 +129,22 @@ extension CheckpointStore {
             }
         }
         return notes
+    }
+
+    /// Creates the run directory and writes and removes a probe file in it, so a directory that
+    /// cannot hold checkpoints is refused at start, not after the first hours of training.
+    public func checkWritable() throws(RunDirectoryError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritable(directory: directory, reason: Self.creationProblem(directory, error))
+        }
+        let probe = directory + "/.write-probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else {
+            throw .unwritable(directory: directory, reason: String(cString: strerror(errno)))
+        }
+        close(fd)
+        unlink(probe)
     }
 }

@@ -1,9 +1,14 @@
+import Dispatch
 import Foundation
+import Hashing
+import Synchronization
 
 /// A named list of float32 tensors in the `cyclegan-parity-1` format: a
 /// directory with `manifest.json` (`format`, free-form metadata such as
-/// `config`, and `tensors`: `{name, shape, offset}` with offsets counted in
-/// floats) and one raw little-endian float32 file (`tensors.f32`).
+/// `config`, and `tensors`: `{name, shape, offset, sha256}` with offsets counted in
+/// floats and the SHA-256 of the tensor's bytes) and one raw little-endian float32
+/// file (`tensors.f32`). Archives Herd writes also hold `manifest.sha256`, the
+/// SHA-256 of `manifest.json`; reading checks every checksum present.
 ///
 /// Parity fixtures, parity outputs and checkpoints all use it.
 public struct TensorArchive: Sendable {
@@ -18,6 +23,12 @@ public struct TensorArchive: Sendable {
     public static let format = "cyclegan-parity-1"
     /// The data file's name.
     public static let dataFileName = "tensors.f32"
+    /// The file holding the SHA-256 of `manifest.json` (hex and a newline).
+    public static let manifestChecksumFileName = "manifest.sha256"
+
+    /// Whether every tensor and the manifest carried a SHA-256 that matched when read
+    /// (false for archives built in memory and for archives written by other tools).
+    public private(set) var isChecksummed = false
 
     /// Every manifest key except `tensors`, `data` and `format` (e.g. `config`).
     public var metadata: [String: JSONValue]
@@ -71,6 +82,7 @@ extension TensorArchive {
         } catch {
             throw .io(path: manifestPath, reason: "cannot read: \(error.localizedDescription)")
         }
+        let manifestChecked = try checkManifestChecksum(manifestBytes, directory: directory)
         let manifest: JSONValue
         do {
             manifest = try JSONDecoder().decode(JSONValue.self, from: manifestBytes)
@@ -105,6 +117,7 @@ extension TensorArchive {
         members["data"] = nil
         members["format"] = nil
         var archive = TensorArchive(metadata: members)
+        var listed: [(name: String, shape: [Int], offset: Int, count: Int, digest: [UInt8]?)] = []
         for (position, item) in list.enumerated() {
             guard let name = item["name"]?.stringValue else {
                 throw .badManifest(path: manifestPath, reason: "tensors[\(position)] has no string 'name'")
@@ -130,22 +143,98 @@ extension TensorArchive {
                 throw .tensorOutOfRange(path: dataPath, name: name, offset: offset, count: overflow ? Int.max - offset : count,
                                         available: available)
             }
+            var digest: [UInt8]?
+            if let hex = item["sha256"] {
+                guard let text = hex.stringValue, let bytes = Self.bytes(hex: text), bytes.count == SHA256.digestCount else {
+                    throw .badManifest(path: manifestPath, reason: "tensor '\(name)' has a 'sha256' that is not 64 hexadecimal digits")
+                }
+                digest = bytes
+            }
+            listed.append((name, shape, offset, count, digest))
+        }
+        let located = listed
+        // Hash the tensors on all cores; report the first damaged one in manifest order.
+        let damaged = data.withUnsafeBytes { whole -> Int? in
+            // Read-only for the duration of concurrentPerform, which returns before `whole` ends.
+            nonisolated(unsafe) let raw = whole
+            let failures = Mutex<[Int]>([])
+            DispatchQueue.concurrentPerform(iterations: located.count) { index in
+                let entry = located[index]
+                guard let digest = entry.digest else { return }
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[(entry.offset * 4) ..< ((entry.offset + entry.count) * 4)])
+                if SHA256.hash(bytes) != digest { failures.withLock { $0.append(index) } }
+            }
+            return failures.withLock { $0.min() }
+        }
+        if let damaged { throw .checksumMismatch(path: dataPath, name: located[damaged].name) }
+        for entry in located {
             let values = data.withUnsafeBytes { raw -> [Float] in
-                [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    for i in 0..<count {
-                        let bits = raw.loadUnaligned(fromByteOffset: (offset + i) * 4, as: UInt32.self)
+                [Float](unsafeUninitializedCapacity: entry.count) { buffer, initialized in
+                    for i in 0..<entry.count {
+                        let bits = raw.loadUnaligned(fromByteOffset: (entry.offset + i) * 4, as: UInt32.self)
                         buffer[i] = Float(bitPattern: UInt32(littleEndian: bits))
                     }
-                    initialized = count
+                    initialized = entry.count
                 }
             }
             do {
-                try archive.append(name: name, shape: shape, values: values)
+                try archive.append(name: entry.name, shape: entry.shape, values: values)
             } catch {
                 throw .badManifest(path: manifestPath, reason: error.description)
             }
         }
+        let tensorsChecked = located.filter { $0.digest != nil }.count
+        // All or nothing: an archive from another tool (or from before checksums) has none, one
+        // Herd wrote has all; a mix means a checksum was removed along with whatever it guarded.
+        guard (manifestChecked && tensorsChecked == located.count) || (!manifestChecked && tensorsChecked == 0) else {
+            throw .badManifest(path: manifestPath, reason: "carries SHA-256 checksums for only part of the checkpoint ("
+                               + (manifestChecked ? "" : "no \(manifestChecksumFileName), ")
+                               + "\(tensorsChecked) of \(located.count) tensors): it was altered")
+        }
+        archive.isChecksummed = manifestChecked
         return archive
+    }
+
+    /// Checks `manifest.json`'s bytes against `manifest.sha256` when that file exists.
+    /// Returns whether it existed (and matched).
+    static func checkManifestChecksum(_ manifest: Data, directory: String) throws(ArchiveError) -> Bool {
+        let path = directory + "/" + manifestChecksumFileName
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .io(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard let expected = bytes(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), expected.count == SHA256.digestCount else {
+            throw .badManifest(path: path, reason: "is not a SHA-256 (64 hexadecimal digits)")
+        }
+        guard SHA256.hash(manifest) == expected else {
+            throw .checksumMismatch(path: directory + "/manifest.json", name: "manifest.json")
+        }
+        return true
+    }
+
+    /// The bytes of an even-length hexadecimal string, or nil.
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        for pair in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = nibble(digits[pair]), let low = nibble(digits[pair + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     /// Writes `manifest.json` and `tensors.f32` into `directory` (created if
@@ -156,13 +245,15 @@ extension TensorArchive {
         } catch {
             throw .io(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
         }
+        let digests = tensorDigests()
         var list: [JSONValue] = []
         var offset = 0
-        for entry in entries {
+        for (entry, digest) in zip(entries, digests) {
             list.append(.object([
                 "name": .string(entry.name),
                 "shape": .array(entry.shape.map { .int($0) }),
                 "offset": .int(offset),
+                "sha256": .string(digest.hexString),
             ]))
             offset += entry.values.count
         }
@@ -186,5 +277,24 @@ extension TensorArchive {
         let manifestFile = try DurableFile(path: directory + "/manifest.json")
         try manifestFile.write([UInt8](manifestBytes))
         try manifestFile.finish()
+        let checksumFile = try DurableFile(path: directory + "/" + TensorArchive.manifestChecksumFileName)
+        try checksumFile.write(Array((SHA256.hash(manifestBytes).hexString + "\n").utf8))
+        try checksumFile.finish()
     }
+
+    /// The SHA-256 of each tensor's little-endian float32 bytes (as written), computed on all cores.
+    func tensorDigests() -> [[UInt8]] {
+        let digests = Mutex([[UInt8]](repeating: [], count: entries.count))
+        DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+            #if _endian(big)
+            let bytes = entries[index].values.map { $0.bitPattern.littleEndian }
+            #else
+            let bytes = entries[index].values
+            #endif
+            let digest = bytes.withUnsafeBytes { SHA256.hash($0) }
+            digests.withLock { $0[index] = digest }
+        }
+        return digests.withLock { $0 }
+    }
+
 }

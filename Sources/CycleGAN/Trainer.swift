@@ -83,10 +83,11 @@ public final class Trainer {
             throw .runDirectory(error)
         }
         model = try CycleGANModel(architecture: config.model, seed: config.training.seed)
-        let found: (path: String, value: TrainingState, skipped: [CheckpointStore.Skipped])?
+        let found: (path: String, value: (state: TrainingState, verified: Bool), skipped: [CheckpointStore.Skipped])?
         do {
             found = resume ? try store.loadNewestIntact { [model] (path) throws(ArchiveError) in
-                try Checkpoint.restore(try TensorArchive.read(directory: path), into: model, path: path)
+                let archive = try Checkpoint.read(directory: path)
+                return (try Checkpoint.restore(archive, into: model, path: path), archive.isChecksummed)
             } : nil
         } catch {
             throw .archive(error)
@@ -98,7 +99,8 @@ public final class Trainer {
                              + (aside.map { "; moved aside to \($0)" } ?? ""))
             }
             if !found.skipped.isEmpty { notes.append("resuming from the newest intact checkpoint, \(found.path)") }
-            var restored = found.value
+            if !found.value.verified { notes.append(Checkpoint.unverifiedNote(found.path)) }
+            var restored = found.value.state
             if restored.progress.stepInEpoch > 0, restored.config.training.batchSize != config.training.batchSize {
                 throw CycleGANError.invalidSetting(
                     "\(found.path) stopped in the middle of an epoch with batch size \(restored.config.training.batchSize); "

@@ -3,7 +3,9 @@ import Imaging
 
 /// The fixed images translated at epoch ends: the first `count` files (by
 /// name) of `testA` and `testB`, or the files named in the configuration,
-/// resized (bicubic) to the crop size.
+/// resized (bicubic) to the crop size. They are decoded one at a time and files
+/// declaring more than ``FolderImages/maximumPixels`` are refused from their header,
+/// so a few huge validation images cannot exhaust the memory at start.
 public struct ValidationSet: Sendable {
     /// One validation image: its file's base name and its CHW floats in [-1, 1].
     public struct Item: Sendable {
@@ -36,7 +38,7 @@ public struct ValidationSet: Sendable {
             } else {
                 paths = names.map { directory + "/" + $0 }
             }
-            let loaded = FolderImages.load(paths, side: size)
+            let loaded = FolderImages.load(paths, side: size, concurrently: false)
             let items = zip(loaded.kept, loaded.images).map { path, image in
                 Item(name: baseName(path), values: image.chwFloats())
             }

@@ -2,6 +2,7 @@ import Cluster
 import Config
 import CycleGAN
 import Foundation
+import Hashing
 import Imaging
 import Tensor
 

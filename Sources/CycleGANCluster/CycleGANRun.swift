@@ -52,6 +52,7 @@ public final class CycleGANRun: RunModel {
         validationWriter = ValidationWriter(validationDirectory: runDirectory + "/val")
         store = CheckpointStore(directory: runDirectory, keep: config.checkpoint.keep)
         validationSet = ValidationSet.load(root: config.data.root, validation: config.validation, size: config.data.cropSize)
+        for skipped in validationSet.skipped { print("validation image skipped: \(skipped)") }
         imageCount = 3 * config.data.cropSize * config.data.cropSize
         var items: [(item: ValidationItem, blob: Blob)] = []
         for (domain, prefix, list) in [(0, "A", validationSet.itemsA), (1, "B", validationSet.itemsB)] {
@@ -61,6 +62,15 @@ public final class CycleGANRun: RunModel {
             }
         }
         validationBlobs = items
+    }
+
+    /// Prepares the run directory of `config` before the coordinator starts: refuses an earlier
+    /// run unless `resume` or `fresh` (which discards it), removes unfinished checkpoint writes
+    /// and checks the directory is writable. Returns what was done, for the log.
+    /// - Throws: `RunDirectoryError` saying what to do.
+    public static func prepareRunDirectory(config: RunConfig, resume: Bool, fresh: Bool) throws -> [String] {
+        let store = CheckpointStore(directory: config.checkpoint.directory + "/" + config.name, keep: config.checkpoint.keep)
+        return try store.prepare(resume ? .resume : fresh ? .fresh : .new)
     }
 
     public var epochLength: Int { planner.epochLength }
@@ -111,10 +121,20 @@ public final class CycleGANRun: RunModel {
         return try store.save(archive, globalStep: state.step)
     }
 
+    /// Restores the newest intact checkpoint (verified by its SHA-256 checksums); a damaged
+    /// newer one is moved aside to `NAME.corrupt`, saying so. Nil when the run has none.
     public func loadLatestCheckpoint() throws -> ReplicaState? {
-        guard let path = store.latest() else { return nil }
-        let archive = try TensorArchive.read(directory: path)
-        let restored = try Checkpoint.restore(archive, into: model, path: path)
+        guard let found = try store.loadNewestIntact({ [model] (path) throws(ArchiveError) in
+            let archive = try Checkpoint.read(directory: path)
+            return (state: try Checkpoint.restore(archive, into: model, path: path), verified: archive.isChecksummed)
+        }) else { return nil }
+        for skipped in found.skipped {
+            let aside = store.moveAside(skipped.path)
+            print("skipping a damaged checkpoint: \(skipped.error)" + (aside.map { "; moved aside to \($0)" } ?? ""))
+        }
+        if !found.skipped.isEmpty { print("resuming from the newest intact checkpoint, \(found.path)") }
+        if !found.value.verified { print(Checkpoint.unverifiedNote(found.path)) }
+        let restored = found.value.state
         optimizers = restored.optimizers
         poolA = restored.poolA
         poolB = restored.poolB

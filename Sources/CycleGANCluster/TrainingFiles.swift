@@ -1,5 +1,6 @@
 import Cluster
 import CycleGAN
+import Hashing
 import Imaging
 
 /// The training images of a run as the coordinator knows them: the usable files of
@@ -57,8 +58,8 @@ struct TrainingFiles: Sendable {
     private static func scan(_ paths: [String], root: String) -> (kept: [File], skipped: [SkippedImage]) {
         let prefix = root.hasSuffix("/") ? root : root + "/"
         let usable = FolderImages.eachUsable(paths) { path in
-            let bytes = try ImageCodec.readFile(path)
-            _ = try FolderImages.decodeUsable(try ImageCodec.decode(bytes))
+            let bytes = try FolderImages.readBounded(path)
+            _ = try FolderImages.decodeUsable(try FolderImages.decodeBounded(bytes))
             let name = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
             return File(path: path, name: name, digest: SHA256.hash(bytes))
         }

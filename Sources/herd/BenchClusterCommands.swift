@@ -163,7 +163,7 @@ enum BenchClusterCommands {
                 try p.run()
                 return p
             }
-            let coordinator = try spawn("coordinator", host: 0, output: "coordinator-\(tag).log", ["--config", configPath, "--log-json", log])
+            let coordinator = try spawn("coordinator", host: 0, output: "coordinator-\(tag).log", ["--config", configPath, "--fresh", "--log-json", log])
             let ws = try (0..<n).map { i in
                 try spawn("worker", host: i + 1, output: "worker-\(tag)-\(i).log", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
             }

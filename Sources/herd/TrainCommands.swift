@@ -181,6 +181,8 @@ enum TrainCommands {
             generator needs sides that are multiples of 4, so other images are reflection-padded on the
             right and bottom to the next multiple of 4 and the result is cropped back (no resizing; the
             output has the input's size). Outputs are PNG files named <input name>_<direction>.png.
+            The checkpoint's SHA-256 checksums are verified and its network sizes checked against this
+            machine's memory before anything is allocated; a damaged checkpoint is refused.
             """,
         options: [
             .value("checkpoint", "PATH", help: "A checkpoint directory, a run directory, or its 'latest' file."),
@@ -203,7 +205,9 @@ enum TrainCommands {
         }
         let config = try Checkpoint.readConfig(directory: directory, inference: true)
         let model = try CycleGANModel(architecture: config.model, seed: 0)
-        try model.load(from: try TensorArchive.read(directory: directory), path: directory)
+        let archive = try Checkpoint.read(directory: directory)
+        if !archive.isChecksummed { print(Checkpoint.unverifiedNote(directory)) }
+        try model.load(from: archive, path: directory)
         let generator = direction == .aToB ? model.generatorAB : model.generatorBA
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for path in arguments.positionals {

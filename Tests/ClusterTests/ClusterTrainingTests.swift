@@ -2,6 +2,7 @@ import Config
 import Foundation
 import Testing
 @testable import Cluster
+import Hashing
 
 @Suite(.serialized) struct ClusterTrainingTests {
     static let tolerance: Float = 2e-5

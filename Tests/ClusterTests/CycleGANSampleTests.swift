@@ -7,6 +7,7 @@ import SharedFixtures
 import Testing
 @testable import Cluster
 @testable import CycleGANCluster
+import Hashing
 
 /// `../shared` next to the package root, or nil when absent.
 func sharedDirectory() -> String? { SharedFixtures.root }

@@ -1,6 +1,7 @@
 import Datasets
 import Testing
 @testable import Cluster
+import Hashing
 
 /// Bytes of a hex string (test vectors).
 func hexBytes(_ hex: String) -> [UInt8] {

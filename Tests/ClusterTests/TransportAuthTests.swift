@@ -2,6 +2,7 @@ import Config
 import Foundation
 import Testing
 @testable import Cluster
+import Hashing
 
 /// A token for tests.
 func testToken(_ text: String = "test-cluster-token-0123456789") -> ClusterToken {

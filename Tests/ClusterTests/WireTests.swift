@@ -1,6 +1,7 @@
 import Datasets
 import Testing
 @testable import Cluster
+import Hashing
 
 /// One instance of every message kind, with non-trivial contents.
 func sampleMessages() -> [Message] {

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import Hashing
 import Testing
 @testable import CycleGAN
 
@@ -15,8 +16,13 @@ import Testing
         return (directory, try #require(JSONSerialization.jsonObject(with: data) as? [String: Any]))
     }
 
+    /// Writes `manifest` with a matching `manifest.sha256`, so what is checked is its numbers,
+    /// not its checksum.
     static func write(_ manifest: [String: Any], to directory: String) throws {
-        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: directory + "/manifest.json"))
+        let data = try JSONSerialization.data(withJSONObject: manifest)
+        try data.write(to: URL(fileURLWithPath: directory + "/manifest.json"))
+        try (SHA256.hash([UInt8](data)).hexString + "\n").write(toFile: directory + "/" + TensorArchive.manifestChecksumFileName,
+                                                               atomically: true, encoding: .utf8)
     }
 
     static func restore(_ directory: String) throws {

@@ -1,4 +1,5 @@
 import Config
+import Hashing
 /// Version check, mutual authentication and key agreement, run before anything else on
 /// every connection (worker → coordinator and worker → worker).
 ///

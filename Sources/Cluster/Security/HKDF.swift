@@ -1,3 +1,4 @@
+import Hashing
 /// HKDF with HMAC-SHA256 (RFC 5869): turns a shared secret and public context into keys.
 ///
 /// The cluster derives each connection's two sealing keys with it, from the token and both

@@ -1,3 +1,4 @@
+import Hashing
 /// HMAC-SHA256 (RFC 2104 / FIPS 198-1) and a constant-time comparison.
 ///
 /// The cluster's challenge-response proves knowledge of the shared token with

@@ -1,3 +1,4 @@
+import Hashing
 /// Serving files to workers: each asks (`blobRequest`) for the content hashes it
 /// does not hold; the coordinator reads those files now (it keeps none in memory)
 /// and answers with `blobs` frames of at most half the frame limit each.

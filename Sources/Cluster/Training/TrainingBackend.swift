@@ -1,3 +1,4 @@
+import Hashing
 /// The full state a replica needs to continue a run: parameters and both
 /// optimizers, flattened (`values`' layout belongs to the model), plus the step count.
 public struct ReplicaState: Sendable, Equatable {

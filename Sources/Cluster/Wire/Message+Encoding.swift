@@ -1,3 +1,4 @@
+import Hashing
 /// Binary layout of every message (little-endian; see `WireWriter` / `WireReader`).
 extension Message {
     /// Nonces and MACs are exactly this long.

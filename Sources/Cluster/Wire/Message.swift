@@ -1,3 +1,4 @@
+import Hashing
 /// Every message of the Herd protocol, as Sendable values.
 ///
 /// Control messages are small; bulk ones (`ringChunk`, `stateChunk`, `firstPassResults`,

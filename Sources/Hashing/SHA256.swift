@@ -1,7 +1,8 @@
 /// SHA-256 (FIPS 180-4), incremental.
 ///
 /// Used for content hashes of images sent to workers (so each image crosses the
-/// network once) and as the compression function of `HMACSHA256`.
+/// network once), as the compression function of `HMACSHA256`, and for the
+/// checksums that let a checkpoint prove it is intact.
 ///
 ///     var h = SHA256()
 ///     h.update(bytes)
