@@ -68,6 +68,11 @@ public final class ClusterCoordinator {
         /// Seconds per slot, smoothed.
         var secondsPerSlot: Double?
         var lastSlots = 0
+        /// The files it may ask for (`blobRequest`): those of its current plan or validation
+        /// request not sent yet. Each is sent once; see `serveBlobs`.
+        var servable: Set<[UInt8]> = []
+        /// Asks for other files since its last plan.
+        var ignoredAsks = 0
         var lastStepSeconds = 0.0
         var lastReduceSeconds = 0.0
         var bytesMark = (sent: 0, received: 0, time: Date())
@@ -363,6 +368,8 @@ public final class ClusterCoordinator {
             send(.stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: samples.count,
                                     ringGeneration: generation, ring: ringMembers, slots: mine)), to: m.id)
             members[m.id]?.lastSlots = mine.count
+            members[m.id]?.servable = Set(mine.flatMap(\.blobs))
+            members[m.id]?.ignoredAsks = 0
         }
     }
 
@@ -508,6 +515,7 @@ public final class ClusterCoordinator {
                 let mine = missing.enumerated().filter { $0.offset % workers.count == w }.map(\.element)
                 guard !mine.isEmpty else { continue }
                 // The worker asks for the images it does not hold (served by `handle`).
+                members[m.id]?.servable.formUnion(mine.map(\.item.digest))
                 send(.validationRequest(ValidationRequest(epoch: epoch, step: committedStep, items: mine.map(\.item))), to: m.id)
             }
             let deadline = Date().addingTimeInterval(120)
