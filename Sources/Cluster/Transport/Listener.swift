@@ -66,9 +66,28 @@ public final class Listener: Sendable {
                 continue
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            if let left = Self.descriptorsLeft(below: client) {
+                // Descriptors come lowest-free first, so every one below `client` is taken:
+                // the last few stay for the run's own files and its connected peers.
+                Glibc.close(client)
+                acceptFailures.update { f in f = ("only \(left.free) of \(left.limit) file descriptors left, kept for the run's own files "
+                                                  + "and connected peers (raise `ulimit -n` if this is not an attack)", (f?.count ?? 0) + 1) }
+                continue
+            }
             return Connection(fd: client, remote: SocketOptions.describe(storage), maxPayload: maxPayload)
         }
         return nil
+    }
+
+    /// When a connection got descriptor `fd` and at most `reserve` descriptors remain under the
+    /// process's limit (`RLIMIT_NOFILE`): how many, and the limit. Nil otherwise.
+    static func descriptorsLeft(below fd: Int32) -> (free: Int, limit: Int)? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else { return nil }
+        let cap = Int(limit.rlim_cur)
+        let reserve = max(16, cap / 8)
+        let free = cap - Int(fd) - 1
+        return free < reserve ? (free, cap) : nil
     }
 
     /// Out of descriptors or kernel memory: turn the waiting connection away with the spare
