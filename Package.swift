@@ -46,7 +46,7 @@ let package = Package(
         // CycleGAN as a cluster model: the replica a worker runs and the run the coordinator owns.
         .target(name: "CycleGANCluster", dependencies: ["Cluster", "CycleGAN", "Tensor", "Imaging", "Config", "Hashing"], swiftSettings: settings),
         // The coordinator and worker commands and the cluster dashboard (used by herd, coordinator, worker).
-        .target(name: "ClusterCLI", dependencies: ["Cluster", "CycleGANCluster", "Config", "Console", "Dashboard", "Tensor"], swiftSettings: settings),
+        .target(name: "ClusterCLI", dependencies: ["Cluster", "CycleGAN", "CycleGANCluster", "Config", "Console", "Dashboard", "Tensor"], swiftSettings: settings),
         // Minimal HTTP/1.1 server and the live dashboard page.
         .target(name: "Dashboard", dependencies: ["Imaging", "Sockets", "Gallery"], swiftSettings: settings),
         // Command-line plumbing shared by the executables: options, help, progress.

@@ -23,7 +23,7 @@ public enum CoordinatorCommand {
                 .value("config", "FILE", help: "The run configuration (YAML, or JSON of the same fields).", default: "cluster.yaml"),
                 .flag("resume", help: "Continue from the newest intact checkpoint of the run (a damaged newer one is moved aside, saying so)."),
                 .flag("fresh", help: "Discard the run directory's earlier checkpoints, validation images and dashboard snapshot, then start a new run."),
-                .value("log-json", "FILE", help: "Also write JSON lines to FILE: one per committed step with that step's figures only (losses, timings, workers), and one per event (joins, departures, checkpoints) when it happens."),
+                .value("log-json", "FILE", help: "Also append JSON lines to FILE: one per committed step with that step's figures only (losses, timings, workers), and one per event (joins, departures, checkpoints) when it happens."),
                 .flag("keep-running", help: "After the run finishes, keep serving the dashboard until interrupted."),
             ],
             examples: ["\(name) --config cluster.yaml", "\(name) --config cluster.yaml --resume"])
@@ -41,16 +41,7 @@ public enum CoordinatorCommand {
         }
         let configPath = args.string("config", default: "cluster.yaml")
         // YAML, or JSON of the same fields (as `herd train` accepts).
-        let config: RunConfig
-        var dashboardNamed = false
-        if configPath.hasSuffix(".json") {
-            config = try RunConfig.load(jsonPath: configPath)
-            dashboardNamed = true
-        } else {
-            let document = try RunConfig.loadDocument(path: configPath)
-            config = document.config
-            dashboardNamed = document.names("dashboard.listen")
-        }
+        let (config, dashboardNamed) = try RunConfig.loadFile(path: configPath)
         try config.validate()
         let resume = args.flag("resume")
         let fresh = args.flag("fresh")
@@ -72,10 +63,8 @@ public enum CoordinatorCommand {
         options.maxPayload = Frame.defaultMaxPayload
         var jsonLog: (@Sendable (String) -> Void)?
         if let path = args.string("log-json") {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError("cannot write \(path)") }
-            let box = LockedBox(handle)
-            jsonLog = { line in box.update { $0.write(Data((line + "\n").utf8)) } }
+            let file = try JSONLineFile(path: path)
+            jsonLog = { file.write($0) }
         }
         let handle = CoordinatorHandle()
         let runDirectory = config.checkpoint.directory + "/" + config.name

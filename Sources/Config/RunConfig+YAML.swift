@@ -100,3 +100,16 @@ extension RunConfig {
         ConfigSchema.keys.map { ConfigSetting(key: $0.path, value: YAMLNode($0.write(self)).inlineText) }
     }
 }
+
+extension RunConfig {
+    /// Reads the run configuration `path` as the commands accept it: YAML, or JSON of the
+    /// same fields when the name ends in `.json`. A JSON file counts as naming the dashboard's
+    /// address explicitly (its every field is written out).
+    /// - Returns: the configuration and whether the file sets `dashboard.listen`.
+    /// - Throws: `ConfigError` naming the file (and the line or field).
+    public static func loadFile(path: String) throws(ConfigError) -> (config: RunConfig, namesDashboardListen: Bool) {
+        if path.hasSuffix(".json") { return (try load(jsonPath: path), true) }
+        let document = try loadDocument(path: path)
+        return (document.config, document.names("dashboard.listen"))
+    }
+}

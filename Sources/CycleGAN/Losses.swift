@@ -66,4 +66,14 @@ public struct StepLosses: Sendable, Equatable, Codable {
         self.generator = generator
         self.discriminator = discriminator
     }
+
+    /// The eight terms' names as progress lines, `--log-json` and the dashboard show them,
+    /// in the order of `values` (the generators' total `G` is their first six's sum).
+    public static let names = ["G_gan_AB", "G_gan_BA", "cycle_A", "cycle_B", "idt_A", "idt_B", "D_A", "D_B"]
+
+    /// The eight terms in the order of `names`.
+    public var values: [Double] {
+        [generator.ganAB, generator.ganBA, generator.cycleA, generator.cycleB, generator.identityA, generator.identityB,
+         discriminator.discriminatorA, discriminator.discriminatorB]
+    }
 }

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,6 +25,8 @@ public enum RunDirectoryError: Error, CustomStringConvertible, Sendable, Equatab
     case cannotDiscard(path: String, reason: String)
     /// The run directory cannot be created or written.
     case unwritable(directory: String, reason: String)
+    /// Another process (`herd train` or a coordinator; its pid when known) trains in the directory.
+    case inUse(directory: String, pid: Int?)
 
     public var description: String {
         switch self {
@@ -41,6 +44,9 @@ public enum RunDirectoryError: Error, CustomStringConvertible, Sendable, Equatab
                 + "use --fresh to discard them and start a new run"
         case let .cannotDiscard(path, reason):
             return "\(path): cannot discard the earlier run: \(reason)"
+        case let .inUse(directory, pid):
+            return "\(directory) is in use by another run\(pid.map { " (process \($0))" } ?? ""), a herd train or a coordinator: "
+                + "stop it first, or give this run another name or checkpoint.directory"
         case let .unwritable(directory, reason):
             return "\(directory): cannot write checkpoints there (\(reason)): make it writable, "
                 + "or set checkpoint.directory in the configuration to a writable place"
@@ -86,7 +92,8 @@ extension CheckpointStore {
 
     /// Prepares the run directory for `start`; returns what was done, as lines for the log.
     ///
-    /// Every start removes the temporaries of killed checkpoint writes. ``RunStart/new`` refuses a
+    /// The process first takes the directory's lock (`.lock`, held until it exits): a second
+    /// run in the same directory is refused. Every start removes the temporaries of killed checkpoint writes. ``RunStart/new`` refuses a
     /// directory holding an earlier run's checkpoints or validation images (they would mix with the
     /// new run's, and the earlier run's higher step numbers would count as newest);
     /// ``RunStart/fresh`` deletes them (checkpoints, `latest`, corrupt checkpoints moved aside,
@@ -94,6 +101,7 @@ extension CheckpointStore {
     /// validation images but no checkpoint.
     public func prepare(_ start: RunStart) throws(RunDirectoryError) -> [String] {
         try checkWritable()
+        try RunDirectoryLock.acquire(directory)
         var notes: [String] = []
         let stale = removeStaleTemporaries()
         if !stale.paths.isEmpty {
@@ -146,5 +154,36 @@ extension CheckpointStore {
         }
         close(fd)
         unlink(probe)
+    }
+}
+
+/// One process per run directory: an exclusive `flock` on `<run>/.lock`, held until the
+/// process exits (the kernel releases it then, also after SIGKILL), with the holder's pid
+/// written inside for the message of the process refused.
+enum RunDirectoryLock {
+    static let fileName = ".lock"
+    /// Directories this process holds, by path, with their descriptor (kept open on purpose).
+    private static let held = Mutex<[String: Int32]>([:])
+
+    static func acquire(_ directory: String) throws(RunDirectoryError) {
+        let path = directory + "/" + fileName
+        let result: Result<Void, RunDirectoryError> = held.withLock { held in
+            if held[path] != nil { return .success(()) }
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return .failure(.unwritable(directory: directory, reason: String(cString: strerror(errno)))) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                var buffer = [UInt8](repeating: 0, count: 32)
+                let count = read(fd, &buffer, buffer.count)
+                close(fd)
+                let pid = count > 0 ? Int(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+                return .failure(.inUse(directory: directory, pid: pid))
+            }
+            let text = Array("\(getpid())\n".utf8)
+            _ = ftruncate(fd, 0)
+            _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+            held[path] = fd
+            return .success(())
+        }
+        try result.get()
     }
 }

@@ -67,7 +67,7 @@ public final class CycleGANReplica: ReplicaModel {
     public var gradientCount: Int { gradG.count + gradD.count }
     public var exchangeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
-    static let lossNames = ["G_gan_AB", "G_gan_BA", "cycle_A", "cycle_B", "idt_A", "idt_B", "D_A", "D_B"]
+    static let lossNames = StepLosses.names
 
     public func load(_ state: ReplicaState) throws {
         let layout = try CycleGANStateLayout(model: model)

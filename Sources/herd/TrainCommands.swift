@@ -1,7 +1,9 @@
+import ClusterCLI
 import Config
 import Console
 import CycleGAN
 import CycleGANCluster
+import Dashboard
 import Foundation
 import Imaging
 import Tensor
@@ -79,6 +81,11 @@ enum TrainCommands {
             newest intact one is used, saying so. A run directory holding an earlier run is never
             overwritten: without --resume or --fresh the command refuses to start there. Ctrl-C stops
             it with exit status 130 and says the step reached and the command that resumes.
+
+            The live dashboard is the coordinator's (dashboard.listen, default 127.0.0.1:8080; "" turns it
+            off), with this process as the run's one worker; its snapshot is saved to
+            <checkpoint.directory>/<name>/dashboard.html at every epoch end. When the address is taken,
+            training goes on without it. --log-json appends the coordinator's JSON lines.
             """,
         options: [
             .value("config", "FILE", help: "The run configuration (cluster.yaml; a .json file of the same fields also works)."),
@@ -86,24 +93,34 @@ enum TrainCommands {
             .flag("fresh", help: "Discard the run directory's earlier checkpoints, validation images and dashboard snapshot, then start a new run."),
             .value("threads", "N", help: "Kernel threads (0: training.threads from the config, else all cores).", default: "0"),
             .value("epochs", "N", help: "Stop after epoch N (the schedule is unchanged; resume later).", default: "the last"),
+            .value("log-json", "FILE", help: "Also append JSON lines to FILE: one per step with that step's figures only (losses, timings), and one per event (checkpoints, validation images)."),
         ],
-        examples: ["herd train --config cluster.yaml", "herd train --config cluster.yaml --resume --threads 2"])) { arguments in
+        examples: ["herd train --config cluster.yaml", "herd train --config cluster.yaml --resume --threads 2",
+                   "herd train --config quick.yaml --log-json run.jsonl"])) { arguments in
         let configPath = try arguments.required("config")
-        let config = try loadConfig(configPath)
+        let (config, dashboardNamed) = try RunConfig.loadFile(path: configPath)
+        let logJSON = try arguments.string("log-json").map { try JSONLineFile(path: $0) }
         try configureThreads(arguments, fallback: config.training.threads)
         let lastEpoch = try arguments.int("epochs")
         let interrupt = InterruptNotice(resumeCommand: "herd train --config \(configPath) --resume")
         interrupt.install()
         try runTraining(config: config, resume: arguments.flag("resume"), fresh: arguments.flag("fresh"), lastEpoch: lastEpoch,
-                        interrupt: interrupt)
+                        interrupt: interrupt, monitor: Monitor(dashboardNamed: dashboardNamed, logJSON: logJSON))
+    }
+
+    /// What watches a `herd train` run besides its terminal: the dashboard and `--log-json`.
+    struct Monitor {
+        /// The config file sets `dashboard.listen` (a non-loopback address is then allowed).
+        var dashboardNamed: Bool
+        var logJSON: JSONLineFile?
     }
 
     static func loadConfig(_ path: String) throws -> RunConfig {
-        path.hasSuffix(".json") ? try RunConfig.load(jsonPath: path) : try RunConfig.load(path: path)
+        try RunConfig.loadFile(path: path).config
     }
 
     static func runTraining(config: RunConfig, resume: Bool, fresh: Bool = false, lastEpoch: Int?,
-                            interrupt: InterruptNotice? = nil) throws {
+                            interrupt: InterruptNotice? = nil, monitor: Monitor? = nil) throws {
         if resume && fresh {
             throw UsageError.conflictingOptions("resume", "fresh", reason: "--resume continues the earlier run, --fresh discards it")
         }
@@ -126,8 +143,17 @@ enum TrainCommands {
         }
         print("model: res-\(config.model.nBlocks), ngf \(config.model.ngf), ndf \(config.model.ndf), \(trainer.model.parameterCount) parameters")
         print(RunPlan.startLine(config: config, epochLength: source.epochLength))
+        let feed = monitor.map { LocalRunFeed(config: config, log: $0.logJSON) }
+        let board = feed.flatMap { startDashboard(config: config, feed: $0, runDirectory: trainer.runDirectory, named: monitor?.dashboardNamed ?? false) }
+        defer {
+            if let board {
+                board.stop()
+                print("dashboard snapshot: \(board.snapshotPath)")
+            }
+        }
         var progress: Console.Progress?
         try trainer.run(throughEpoch: lastEpoch) { event in
+            feed?.record(event)
             switch event {
             case let .started(state, length, steps, epochs):
                 print("epoch \(state.epoch)/\(epochs), step \(state.stepInEpoch)/\(steps); \(length) samples per epoch, batch \(config.training.batchSize)")
@@ -151,6 +177,33 @@ enum TrainCommands {
                 print("epoch \(epoch) done in \(formatDuration(seconds))")
             }
         }
+        if trainer.isFinished { feed?.finish() }
+    }
+
+    /// Serves the coordinator's dashboard on `dashboard.listen` from `feed`; nil when it is
+    /// off ("") or cannot listen there (said, and training goes on: the dashboard only watches).
+    static func startDashboard(config: RunConfig, feed: LocalRunFeed, runDirectory: String, named: Bool) -> LiveDashboard? {
+        let board = ClusterDashboard(config: config, handle: feed.handle, runDirectory: runDirectory)
+        let server: HTTPServer
+        do {
+            guard let started = try board.dashboard.start(listen: config.dashboard.listen, allowNonLoopback: named) else { return nil }
+            server = started
+        } catch {
+            print("dashboard: not started: \(error); training goes on without it "
+                  + "(set dashboard.listen to a free HOST:PORT, or \"\" to turn it off)")
+            return nil
+        }
+        print("dashboard: \(server.url)")
+        board.startPolling()
+        return LiveDashboard(board: board, server: server)
+    }
+
+    /// A dashboard being served: the server stops listening when this is released.
+    struct LiveDashboard {
+        let board: ClusterDashboard
+        let server: HTTPServer
+        var snapshotPath: String { board.snapshotPath }
+        func stop() { board.stop() }
     }
 
     static func describe(_ report: StepReport) -> String {

@@ -1,6 +1,9 @@
 import Config
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import CycleGAN
 
 /// A run directory is never overwritten: a new run refuses an earlier one, `--fresh` discards
@@ -10,6 +13,32 @@ import Testing
     static func trainer(_ config: RunConfig, resume: Bool = false, fresh: Bool = false,
                         validation: ValidationSet? = nil) throws -> Trainer {
         try Trainer(config: config, source: try TrainerTests.source(config), validation: validation, resume: resume, fresh: fresh)
+    }
+
+    /// Two processes training in one run directory would delete and overwrite each other's
+    /// files (seen: a `--fresh` run discarding `val/` under a running one). Another process's
+    /// lock is a separate open file description, which a second `open` + `flock` stands for.
+    @Test func aRunDirectoryLockedByAnotherProcessIsRefusedNamingIt() throws {
+        let root = try TestSupport.temporaryDirectory("locked")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = root + "/tiny"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let other = open(directory + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(other >= 0)
+        defer { close(other) }
+        try #require(flock(other, LOCK_EX | LOCK_NB) == 0)
+        _ = "4242\n".withCString { write(other, $0, 5) }
+
+        let error = #expect(throws: CycleGANError.self) { try Self.trainer(TrainerTests.config(directory: root), fresh: true) }
+        guard case .runDirectory(let refusal)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(refusal == .inUse(directory: directory, pid: 4242))
+        #expect(refusal.description.contains("is in use by another run (process 4242)"))
+
+        // Once the other process lets go, the run starts, and holds the directory itself.
+        flock(other, LOCK_UN)
+        let trainer = try Self.trainer(TrainerTests.config(directory: root), fresh: true)
+        #expect(flock(other, LOCK_EX | LOCK_NB) != 0, "the run holds the lock while this process lives")
+        _ = trainer
     }
 
     @Test func aNewRunRefusesADirectoryHoldingAnEarlierRun() throws {
@@ -87,7 +116,7 @@ import Testing
         let trainer = try Self.trainer(TrainerTests.config(directory: root))
         #expect(trainer.notes.count == 1)
         #expect(trainer.notes.first?.contains("removed 3 unfinished checkpoint writes (10 KB)") == true)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: run).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run) == [".lock"], "only the run's lock is left")
     }
 
     @Test func aCheckpointWriteThatFailsMidwayLeavesNoPartialDirectory() throws {

@@ -454,8 +454,7 @@ public final class ClusterCoordinator {
             s.trainingSeconds = elapsed
             s.etaSeconds = rate > 0 ? Double((schedule.totalSteps - f.step) * options.batchSize) / rate : .infinity
             s.losses = losses
-            s.lossHistory.append(ClusterStatus.LossPoint(step: f.step, values: losses))
-            if s.lossHistory.count > 2000 { s.lossHistory.removeFirst(s.lossHistory.count - 2000) }
+            s.recordLosses(step: f.step, values: losses)
             s.allReduceSeconds = reduceSeconds
             s.allReduceWaitSeconds = waitSeconds
         }
@@ -557,8 +556,7 @@ public final class ClusterCoordinator {
         let t = Date().timeIntervalSince(started)
         jsonLog?(StepLogLine(time: t, step: committedStep, event: text).json)
         handle.status.update { s in
-            s.events.append(ClusterStatus.Event(time: t, text: text))
-            if s.events.count > 200 { s.events.removeFirst(s.events.count - 200) }
+            s.recordEvent(time: t, text: text)
         }
     }
 

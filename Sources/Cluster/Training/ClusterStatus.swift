@@ -17,6 +17,13 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         /// Throughput of its connection to the coordinator, MB/s.
         public var sendMBps: Double
         public var receiveMBps: Double
+
+        public init(id: Int, name: String, address: String, state: String, slots: Int, share: Double, stepSeconds: Double,
+                    allReduceSeconds: Double, sendMBps: Double, receiveMBps: Double) {
+            self.id = id; self.name = name; self.address = address; self.state = state; self.slots = slots
+            self.share = share; self.stepSeconds = stepSeconds; self.allReduceSeconds = allReduceSeconds
+            self.sendMBps = sendMBps; self.receiveMBps = receiveMBps
+        }
     }
 
     public struct Event: Sendable, Equatable, Codable {
@@ -61,7 +68,24 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
     /// the last step (the longest such wait): load imbalance, not network.
     public var allReduceWaitSeconds: Double = 0
 
+    /// Loss points `lossHistory` keeps (the dashboard downsamples further).
+    public static let lossHistoryLimit = 2000
+    /// Events `events` keeps.
+    public static let eventLimit = 200
+
     public init() {}
+
+    /// Appends a committed step's losses, dropping the oldest beyond `lossHistoryLimit`.
+    public mutating func recordLosses(step: Int, values: [Double]) {
+        lossHistory.append(LossPoint(step: step, values: values))
+        if lossHistory.count > Self.lossHistoryLimit { lossHistory.removeFirst(lossHistory.count - Self.lossHistoryLimit) }
+    }
+
+    /// Appends an event, dropping the oldest beyond `eventLimit`.
+    public mutating func recordEvent(time: Double, text: String) {
+        events.append(Event(time: time, text: text))
+        if events.count > Self.eventLimit { events.removeFirst(events.count - Self.eventLimit) }
+    }
 
     /// The one-line progress text.
     public var progressLine: String {

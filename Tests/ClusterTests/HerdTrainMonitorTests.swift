@@ -1,0 +1,91 @@
+import Cluster
+import Config
+import Foundation
+import Sockets
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `herd train` serves the coordinator's dashboard (this process as the run's one worker),
+/// appends the coordinator's `--log-json` lines, and holds its run directory against a second
+/// run; Ctrl-C and `--resume` continue the same log.
+@Suite(.serialized) struct HerdTrainMonitorTests {
+    @Test func herdTrainServesTheDashboardWritesLogJSONAndKeepsOthersOutOfItsRunDirectory() throws {
+        guard let herd = CycleGANClusterTests.executable("herd") else {
+            Issue.record("herd executable not found next to the test bundle (\(Bundle.main.bundlePath)); build with swift build -c release")
+            return
+        }
+        let tiny = try TinyCycleGAN()
+        tiny.config.training.nEpochs = 50; tiny.config.training.nEpochsDecay = 50   // 200 steps: seconds
+        tiny.config.validation.everyEpochs = 25
+        tiny.config.checkpoint.everySteps = 20
+        tiny.config.dashboard.listen = "127.0.0.1:0"
+        let configPath = tiny.root + "/run.json"
+        try Data(tiny.json).write(to: URL(fileURLWithPath: configPath))
+        let logJSON = tiny.root + "/run.jsonl"
+        let runDirectory = tiny.config.checkpoint.directory + "/tiny"
+
+        let first = try LoggedProcess(herd, ["train", "--config", configPath, "--log-json", logJSON, "--threads", "1"],
+                                      log: tiny.root + "/train1.log")
+        defer { if first.process.isRunning { kill(first.pid, SIGKILL) } }
+        // The dashboard's address, then a few steps.
+        var port: Int?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, first.process.isRunning, port == nil || !first.text.contains("step 30/") {
+            if port == nil, let range = first.text.range(of: #"dashboard: http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression) {
+                port = Int(first.text[range].dropFirst("dashboard: http://127.0.0.1:".count).dropLast())
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let dashboardPort = try #require(port, "no dashboard line:\n\(first.text)")
+        try #require(first.process.isRunning, "the run ended too soon for the test:\n\(first.text)")
+
+        let body = try #require(HTTPClient.get(host: "127.0.0.1", port: dashboardPort, path: "/api/status", timeout: 5))
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        #expect(status["runName"] as? String == "tiny")
+        #expect(status["phase"] as? String == "training")
+        #expect((status["globalStep"] as? Int ?? 0) >= 1)
+        let workers = status["workers"] as? [[String: Any]] ?? []
+        #expect(workers.count == 1 && (workers.first?["name"] as? String ?? "").hasPrefix("this process"), "\(workers)")
+
+        // A second run in the same directory is refused, even with --fresh, naming the first.
+        let second = try LoggedProcess(herd, ["train", "--config", configPath, "--fresh", "--threads", "1"], log: tiny.root + "/train2.log")
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus == 1)
+        #expect(second.text.contains("\(runDirectory) is in use by another run (process \(first.pid))"), "\(second.text)")
+        #expect(first.process.isRunning, "the first run goes on")
+
+        kill(first.pid, SIGINT)
+        first.process.waitUntilExit()
+        #expect(first.process.terminationStatus == 130, "\(first.text)")
+        let stoppedLines = try String(contentsOfFile: logJSON, encoding: .utf8).split(separator: "\n").count
+
+        // The resumed run finds its dashboard address taken: it says so and trains without it.
+        let taken = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
+        defer { close(taken.fd) }
+        tiny.config.dashboard.listen = "127.0.0.1:\(taken.port)"
+        try Data(tiny.json).write(to: URL(fileURLWithPath: configPath))
+        let resumed = try LoggedProcess(herd, ["train", "--config", configPath, "--resume", "--log-json", logJSON, "--threads", "1"],
+                                        log: tiny.root + "/train3.log")
+        defer { if resumed.process.isRunning { kill(resumed.pid, SIGKILL) } }
+        let end = Date().addingTimeInterval(120)
+        while resumed.process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(resumed.process.terminationStatus == 0, "\(resumed.text)")
+        #expect(resumed.text.contains("dashboard: not started: "), "\(resumed.text)")
+        #expect(resumed.text.contains("training goes on without it"), "\(resumed.text)")
+        #expect(FileManager.default.fileExists(atPath: runDirectory + "/dashboard.html"), "saved at epoch ends")
+
+        // The log goes on across the stop: every step's line, the resumed steps again.
+        let lines = try String(contentsOfFile: logJSON, encoding: .utf8).split(separator: "\n").map { StepLogLine.parse($0) }
+        #expect(lines.count > stoppedLines)
+        #expect(!lines.contains(nil), "every line parses as the coordinator's")
+        let steps = lines.compactMap { $0 }.filter { $0.type == "step" }
+        #expect(Set(steps.map(\.step)) == Set(1...200))
+        #expect(steps.last?.step == 200)
+        #expect(steps.allSatisfy { $0.losses?.count == 8 && $0.workers?.count == 1 && $0.samples == 3 })
+        let events = lines.compactMap { $0 }.filter { $0.type == "event" }.compactMap(\.text)
+        #expect(events.contains("checkpoint \(runDirectory)/step-000000200"), "\(events.suffix(3))")
+        #expect(events.contains { $0.hasPrefix("validation images of epoch 100") }, "\(events.suffix(3))")
+    }
+}
