@@ -14,7 +14,8 @@ public final class InterruptNotice: Sendable {
         var checkpoint: String?
     }
 
-    private let resumeCommand: String
+    /// The command line that continues the work.
+    public let resumeCommand: String
     private let state = Mutex(Where())
     /// The installed signal source, kept for the life of the process (set once, from the main thread).
     nonisolated(unsafe) private static var installed: DispatchSourceSignal?
@@ -40,7 +41,7 @@ public final class InterruptNotice: Sendable {
         state.withLock { $0.epoch = epoch; $0.stepInEpoch = stepInEpoch; $0.global = global }
     }
 
-    /// Records the last checkpoint written.
+    /// Records the last checkpoint written, or (at start) the one the session resumed from.
     public func checkpoint(_ directory: String) { state.withLock { $0.checkpoint = directory } }
 
     /// What the notice says now.
@@ -48,9 +49,11 @@ public final class InterruptNotice: Sendable {
         let w = state.withLock { $0 }
         let at = w.global == 0 ? "before the first step of this session ended"
             : "after step \(w.global) (epoch \(w.epoch), step \(w.stepInEpoch) of the epoch)"
-        let from = w.checkpoint.map { "the last checkpoint written, \($0)" }
-            ?? "the newest checkpoint of the run (the one this session started from, if any; none was written since)"
-        return "interrupted \(at); steps after the last checkpoint are redone. Resume from \(from) with: "
-            + resumeCommand
+        guard let checkpoint = w.checkpoint else {
+            return "interrupted \(at); no checkpoint of this run was written yet (see checkpoint.every_steps), "
+                + "so the run starts again at step 1 with: " + resumeCommand
+        }
+        return "interrupted \(at); steps after the last checkpoint are redone. Resume from the last checkpoint, "
+            + "\(checkpoint), with: " + resumeCommand
     }
 }

@@ -94,9 +94,10 @@ enum DataDownloadCommands {
         switch source.layout {
         case .cycleGAN:
             try DataCommands.runCheck(root: folder, sheet: nil, samples: 8, list: 10)
-            print("next: set 'dataset.root: \(folder)' in your config (see cluster.yaml), then")
-            print("  herd plan --config cluster.yaml     # what a run costs on this machine")
-            print("  herd train --config cluster.yaml")
+            print("next: set data.root: \(folder) in your config (quick.yaml and paper.yaml read datasets/horse2zebra;")
+            print("cluster.yaml explains every key), then")
+            print("  herd plan --config quick.yaml      # what a run costs on this machine")
+            print("  herd train --config quick.yaml")
         case .selfie:
             let images = path(folder, "images"), annotations = path(folder, "selfie_dataset.txt")
             guard FileManager.default.fileExists(atPath: annotations),

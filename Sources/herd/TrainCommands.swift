@@ -135,7 +135,10 @@ enum TrainCommands {
         for file in validation.skipped { print("validation image skipped: \(file)") }
         let trainer = try Trainer(config: config, source: source, validation: validation, resume: resume, fresh: fresh)
         for note in trainer.notes { print(note) }
-        if let from = trainer.resumedFrom { print("resuming from \(from)") }
+        if let from = trainer.resumedFrom {
+            print("resuming from \(from)")
+            interrupt?.checkpoint(from)
+        }
         if trainer.isFinished {
             let total = trainer.schedule.totalEpochs
             print("run '\(config.name)' is finished: all \(total) epochs done (step \(trainer.state.progress.globalStep)); nothing to do")
@@ -177,7 +180,14 @@ enum TrainCommands {
                 print("epoch \(epoch) done in \(formatDuration(seconds))")
             }
         }
-        if trainer.isFinished { feed?.finish() }
+        if trainer.isFinished {
+            feed?.finish()
+            print("run '\(config.name)' finished; translate with: herd translate --checkpoint \(trainer.runDirectory)/latest "
+                  + "--direction AtoB IMAGES --out DIR")
+        } else if let interrupt {
+            print("stopped after epoch \(trainer.state.progress.epoch - 1) of \(trainer.schedule.totalEpochs) (--epochs); "
+                  + "continue with: \(interrupt.resumeCommand)")
+        }
     }
 
     /// Serves the coordinator's dashboard on `dashboard.listen` from `feed`; nil when it is

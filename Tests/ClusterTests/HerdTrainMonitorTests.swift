@@ -59,6 +59,7 @@ import Glibc
         kill(first.pid, SIGINT)
         first.process.waitUntilExit()
         #expect(first.process.terminationStatus == 130, "\(first.text)")
+        #expect(first.text.contains("Resume from the last checkpoint, \(runDirectory)/step-"), "\(first.text)")
         let stoppedLines = try String(contentsOfFile: logJSON, encoding: .utf8).split(separator: "\n").count
 
         // The resumed run finds its dashboard address taken: it says so and trains without it.
@@ -72,6 +73,8 @@ import Glibc
         let end = Date().addingTimeInterval(120)
         while resumed.process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.1) }
         #expect(resumed.process.terminationStatus == 0, "\(resumed.text)")
+        #expect(resumed.text.contains("run 'tiny' finished; translate with: herd translate --checkpoint \(runDirectory)/latest"),
+                "\(resumed.text)")
         #expect(resumed.text.contains("dashboard: not started: "), "\(resumed.text)")
         #expect(resumed.text.contains("training goes on without it"), "\(resumed.text)")
         #expect(FileManager.default.fileExists(atPath: runDirectory + "/dashboard.html"), "saved at epoch ends")

@@ -46,10 +46,13 @@ import Console
         let notice = InterruptNotice(resumeCommand: "herd train --config quick.yaml --resume")
         #expect(notice.message().contains("before the first step of this session ended"))
         #expect(notice.message().hasSuffix("with: herd train --config quick.yaml --resume"))
+        notice.step(epoch: 1, stepInEpoch: 17, global: 17)
+        #expect(notice.message().contains("no checkpoint of this run was written yet (see checkpoint.every_steps), "
+                                          + "so the run starts again at step 1"))
         notice.step(epoch: 3, stepInEpoch: 17, global: 217)
         notice.checkpoint("checkpoints/quick/step-000000200")
         let message = notice.message()
         #expect(message.contains("after step 217 (epoch 3, step 17 of the epoch)"))
-        #expect(message.contains("the last checkpoint written, checkpoints/quick/step-000000200"))
+        #expect(message.contains("Resume from the last checkpoint, checkpoints/quick/step-000000200, with: herd train"))
     }
 }
