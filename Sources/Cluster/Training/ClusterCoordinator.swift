@@ -363,10 +363,15 @@ public final class ClusterCoordinator {
         if sessionStart == nil { sessionStart = Date() }
         setPhase("training")
         // Workers ask (`blobRequest`) for the files of their slots they do not hold yet.
+        let attempt = generation
         for m in ring {
+            // A send that fails drops its member, which aborts this attempt (the members already
+            // planned are told) and moves `generation` on: the rest must not get a plan nobody
+            // tracks any more, or they would wait for its exchange forever.
+            guard inFlight?.generation == attempt else { break }
             let mine = (slotsOf[m.id] ?? []).map { tickets[$0] }
             send(.stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: samples.count,
-                                    ringGeneration: generation, ring: ringMembers, slots: mine)), to: m.id)
+                                    ringGeneration: attempt, ring: ringMembers, slots: mine)), to: m.id)
             members[m.id]?.lastSlots = mine.count
             members[m.id]?.servable = Set(mine.flatMap(\.blobs))
             members[m.id]?.ignoredAsks = 0
@@ -389,6 +394,7 @@ public final class ClusterCoordinator {
         inFlight?.exchangedSent = true
         inFlight?.firstPassResults = [:]
         for (member, slots) in f.slotsOf {
+            guard inFlight?.generation == f.generation else { break }   // a failed send aborted it
             send(.exchanged(SlotResults(step: f.step, generation: f.generation,
                                      payloads: slots.map { SlotPayload(slot: $0, values: exchanged[$0]) })), to: member)
         }
@@ -411,9 +417,11 @@ public final class ClusterCoordinator {
     }
 
     private func commit(_ f: StepInFlight) {
-        for id in f.ring { send(.commit(f.step), to: id) }
+        // Committed before it is said: a member whose send fails is only dropped, never the cause
+        // of an abort that the members told first would ignore (their replicas would part).
         inFlight = nil
         committedStep = f.step
+        for id in f.ring { send(.commit(f.step), to: id) }
         failedAttempts = [:]
         sessionSamples += f.tickets.count
         var losses = [Double](repeating: 0, count: model.lossNames.count)
@@ -482,12 +490,13 @@ public final class ClusterCoordinator {
     /// Drops the step in flight everywhere; it is redone by the members still alive.
     func abortStep(_ reason: String) {
         guard let f = inFlight else { return }
+        // Over before it is said: a send that fails here drops its member without a second abort.
+        inFlight = nil
+        generation += 1   // the redo is a new attempt with a new ring
         for id in f.ring where members[id] != nil {
             send(.abort(Abort(step: f.step, generation: f.generation, reason: reason)), to: id)
         }
         if f.exchangedSent { try? model.restoreExchange(f.exchangeBefore) }
-        inFlight = nil
-        generation += 1   // the redo is a new attempt with a new ring
         event("step \(f.step) dropped everywhere (\(reason)); redoing it")
     }
 

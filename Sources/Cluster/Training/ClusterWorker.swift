@@ -72,6 +72,9 @@ public final class ClusterWorker {
     var progressThrottle: ProgressThrottle
     /// Steps committed since the last progress line.
     var stepsSinceProgress = 0
+    /// A message that ended a step attempt by showing the coordinator had moved on (a newer
+    /// plan, a state or validation request): the session loop handles it next.
+    private var deferred: Message?
     /// Heartbeat interval in seconds: the options' until the run configuration names one.
     let heartbeatInterval: LockedBox<Double>
 
@@ -197,7 +200,14 @@ public final class ClusterWorker {
         var synced = false
         while true {
             if handle.stopFlag.get() { return .stopped }
-            guard let next = inbox.pop(timeout: 0.2) else { continue }
+            let next: Result<Message, TransportError>
+            if let held = deferred {
+                deferred = nil
+                next = .success(held)
+            } else {
+                guard let popped = inbox.pop(timeout: 0.2) else { continue }
+                next = popped
+            }
             let message: Message
             switch next {
             case .failure(let error): return .lost("\(error)")
@@ -373,8 +383,10 @@ public final class ClusterWorker {
         while exchanged.count < inputs.count {
             guard let next = inbox.pop(timeout: 0.2) else {
                 if handle.stopFlag.get() { return .stopped }
+                if isAborted() { return abandon() }
                 continue
             }
+            if case .success(let message) = next, supersedes(message, attempt: plan) { return nil }
             switch next {
             case .failure(let e): return .lost("\(e)")
             case .success(.exchanged(let r)) where r.step == plan.step && r.generation == plan.ringGeneration:
@@ -440,8 +452,10 @@ public final class ClusterWorker {
         while true {
             guard let next = inbox.pop(timeout: 0.2) else {
                 if handle.stopFlag.get() { return .stopped }
+                if isAborted() { return abandon() }
                 continue
             }
+            if case .success(let message) = next, supersedes(message, attempt: plan) { return nil }
             switch next {
             case .failure(let e): return .lost("\(e)")
             case .success(.commit(let step)) where step == plan.step:
@@ -551,11 +565,31 @@ public final class ClusterWorker {
                 return .dropped
             case .success(.bye(let reason)):
                 return .end(.finished(reason))
+            case .success(let message) where supersedes(message, attempt: nil):
+                return .dropped
             default:
                 break   // stale: belongs to an attempt already over
             }
         }
         return .ready
+    }
+
+    /// Whether `message`, arriving during a step attempt (`attempt`; nil: a validation request's
+    /// files), shows that the coordinator has moved on: a plan of another attempt, or a request it
+    /// sends only between steps. The coordinator aborts an attempt before that; this holds even
+    /// if that abort never came. The message is kept for the session loop.
+    private func supersedes(_ message: Message, attempt: StepPlan?) -> Bool {
+        switch message {
+        case .stepPlan(let next) where attempt.map({ next.ringGeneration != $0.ringGeneration || next.step != $0.step }) ?? true:
+            break
+        case .stateRequest, .validationRequest, .config:
+            break
+        default:
+            return false
+        }
+        deferred = message
+        log("\(attempt.map { "step \($0.step)" } ?? "fetching files"): the coordinator moved on ('\(message.kind.name)' arrived); leaving it")
+        return true
     }
 
     /// Samples per micro-batch from the run configuration (1 when absent).
