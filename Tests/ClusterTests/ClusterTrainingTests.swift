@@ -91,6 +91,34 @@ import Hashing
         #expect(maxDifference(cluster.workers[0].replica.params, reference) < Self.tolerance)
     }
 
+    /// `herd bench soak` (a worker SIGKILLed every 120 s) stopped the run for good at the first
+    /// kill: the send of a step plan to the dead worker failed, which dropped it and aborted the
+    /// attempt, and the members after it in the ring were then sent a plan of the next
+    /// generation that the coordinator did not track; they waited for its exchange forever.
+    /// Here the connection to "b" breaks exactly while step 5 is being planned.
+    @Test func aMemberLostWhileItsPlanIsSentDoesNotStopTheRun() throws {
+        let reference = try toyReference()
+        let cluster = ToyCluster()
+        let broken = LockedBox(false)
+        let port = try cluster.startCoordinator(minWorkers: 3) { options in
+            options.speedsForStep = { step, names in
+                // On the coordinator thread, inside plan(): "b" is planned after "a", before "c".
+                guard step == 5, names == ["a", "b", "c"], !broken.update({ done in defer { done = true }; return done }) else { return nil }
+                cluster.coordinator?.members.values.first { $0.name == "b" }?.connection.close()
+                return nil
+            }
+        }
+        cluster.startWorker("a", port: port)
+        Thread.sleep(forTimeInterval: 0.3)   // ring order = join order: a, b, c
+        cluster.startWorker("b", port: port)
+        Thread.sleep(forTimeInterval: 0.3)
+        cluster.startWorker("c", port: port)
+        try #require(cluster.waitForEnd(timeout: 60), "the run stopped after b was lost mid-plan\n\(cluster.transcript)")
+        #expect(broken.get(), "the connection was broken during step 5's plan\n\(cluster.transcript)")
+        #expect(cluster.transcript.contains("worker b left"), "\(cluster.transcript)")
+        #expect(maxDifference(cluster.workers[0].replica.params, reference) < Self.tolerance)
+    }
+
     @Test func workerJoiningMidRunAndWorkerKilledMidStepStillEqualSingleProcess() throws {
         let reference = try toyReference()
         let cluster = ToyCluster()

@@ -14,6 +14,9 @@ final class ToyCluster: @unchecked Sendable {
     let coordinatorError = LockedBox<String?>(nil)
     var run: ToyRun!
     var models: [ReplicaModel] = []
+    /// The coordinator last started (its state is the coordinator thread's: touch it only from
+    /// hooks that run there, such as `CoordinatorOptions.speedsForStep`).
+    var coordinator: ClusterCoordinator?
     var workers: [(handle: WorkerHandle, replica: ToyReplica, done: DispatchSemaphore, error: LockedBox<String?>)] = []
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -46,6 +49,7 @@ final class ToyCluster: @unchecked Sendable {
         let json = jsonLines
         let coordinator = try ClusterCoordinator(options: options, model: run, token: token, handle: handle, log: logger("coordinator"),
                                                  jsonLog: { line in json.update { $0.append(line) } })
+        self.coordinator = coordinator
         let box = UncheckedBox(coordinator)
         let errorBox = coordinatorError
         Thread.detachNewThread {
