@@ -94,7 +94,7 @@ public final class LocalRunFeed: Sendable {
     }
 
     private func worker(stepSeconds: Double) -> ClusterStatus.Worker {
-        ClusterStatus.Worker(id: 0, name: workerName, address: "local", state: "training", slots: batchSize, share: 1,
+        ClusterStatus.Worker(id: 0, name: workerName, address: ClusterStatus.localAddress, state: "training", slots: batchSize, share: 1,
                              stepSeconds: stepSeconds, allReduceSeconds: 0, sendMBps: 0, receiveMBps: 0)
     }
 }

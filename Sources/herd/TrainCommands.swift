@@ -146,8 +146,9 @@ enum TrainCommands {
         }
         print("model: res-\(config.model.nBlocks), ngf \(config.model.ngf), ndf \(config.model.ndf), \(trainer.model.parameterCount) parameters")
         print(RunPlan.startLine(config: config, epochLength: source.epochLength))
-        let feed = monitor.map { LocalRunFeed(config: config, log: $0.logJSON) }
-        let board = feed.flatMap { startDashboard(config: config, feed: $0, runDirectory: trainer.runDirectory, named: monitor?.dashboardNamed ?? false) }
+        // The coordinator's status, progress line, dashboard and --log-json, told by one feed.
+        let feed = LocalRunFeed(config: config, log: monitor?.logJSON)
+        let board = monitor.flatMap { startDashboard(config: config, feed: feed, runDirectory: trainer.runDirectory, named: $0.dashboardNamed) }
         defer {
             if let board {
                 board.stop()
@@ -156,7 +157,7 @@ enum TrainCommands {
         }
         var progress: Console.Progress?
         try trainer.run(throughEpoch: lastEpoch) { event in
-            feed?.record(event)
+            feed.record(event)
             switch event {
             case let .started(state, length, steps, epochs):
                 print("epoch \(state.epoch)/\(epochs), step \(state.stepInEpoch)/\(steps); \(length) samples per epoch, batch \(config.training.batchSize)")
@@ -164,9 +165,9 @@ enum TrainCommands {
                 interrupt?.step(epoch: report.epoch, stepInEpoch: report.stepInEpoch, global: report.globalStep)
                 if progress == nil || report.stepInEpoch == 1 {
                     progress?.finish()
-                    progress = Console.Progress("epoch \(report.epoch)/\(report.totalEpochs)", total: report.stepsPerEpoch)
+                    progress = Console.Progress("this epoch", total: report.stepsPerEpoch)
                 }
-                progress?.update(report.stepInEpoch, detail: describe(report))
+                progress?.update(report.stepInEpoch, detail: feed.handle.status.get().progressLine)
             case let .validation(epoch, directory):
                 progress?.finish()
                 print("epoch \(epoch): validation images in \(directory)")
@@ -181,7 +182,7 @@ enum TrainCommands {
             }
         }
         if trainer.isFinished {
-            feed?.finish()
+            feed.finish()
             print("run '\(config.name)' finished; translate with: herd translate --checkpoint \(trainer.runDirectory)/latest "
                   + "--direction AtoB IMAGES --out DIR")
         } else if let interrupt {
@@ -214,16 +215,6 @@ enum TrainCommands {
         let server: HTTPServer
         var snapshotPath: String { board.snapshotPath }
         func stop() { board.stop() }
-    }
-
-    static func describe(_ report: StepReport) -> String {
-        let g = report.losses.generator
-        let d = report.losses.discriminator
-        func f(_ value: Double) -> String { String(format: "%.3f", value) }
-        return "step \(report.globalStep)/\(report.totalSteps) \(String(format: "%.2f", report.samplesPerSecond)) samples/s "
-            + "ETA \(formatDuration(report.etaSeconds)) lr \(String(format: "%.2e", report.learningRate)) "
-            + "G \(f(g.total)) (gan \(f(g.ganAB))/\(f(g.ganBA)) cyc \(f(g.cycleA))/\(f(g.cycleB)) idt \(f(g.identityA))/\(f(g.identityB))) "
-            + "D_A \(f(d.discriminatorA)) D_B \(f(d.discriminatorB))"
     }
 
     static func formatDuration(_ seconds: Double) -> String {

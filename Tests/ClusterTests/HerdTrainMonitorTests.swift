@@ -11,6 +11,19 @@ import Glibc
 /// appends the coordinator's `--log-json` lines, and holds its run directory against a second
 /// run; Ctrl-C and `--resume` continue the same log.
 @Suite(.serialized) struct HerdTrainMonitorTests {
+    @Test func theProgressLineIsTheCoordinatorsWithoutClusterColumnsForOneLocalWorker() {
+        var status = ClusterStatus()
+        status.epoch = 2; status.totalEpochs = 10; status.step = 17; status.totalSteps = 400
+        status.samplesPerSecond = 0.66; status.etaSeconds = 595; status.learningRate = 2e-4
+        status.lossNames = ["G_gan_AB", "D_B"]; status.losses = [1.2214, 0.5]
+        status.workers = [ClusterStatus.Worker(id: 1, name: "desk", address: "10.0.0.2:7070", state: "training", slots: 1, share: 1,
+                                               stepSeconds: 1.5, allReduceSeconds: 0.1, sendMBps: 10, receiveMBps: 9)]
+        let head = "epoch 2/10 step 17/400  0.66 samples/s  ETA 9m55s  lr 2.00e-04  G_gan_AB 1.221 D_B 0.500"
+        #expect(status.progressLine.hasPrefix(head + "  allreduce 0.000s (+0.000s waiting)  workers: desk 100% 1.50s 10.0/9.0MB/s"))
+        status.workers[0].address = ClusterStatus.localAddress
+        #expect(status.progressLine == head)
+    }
+
     @Test func herdTrainServesTheDashboardWritesLogJSONAndKeepsOthersOutOfItsRunDirectory() throws {
         guard let herd = CycleGANClusterTests.executable("herd") else {
             Issue.record("herd executable not found next to the test bundle (\(Bundle.main.bundlePath)); build with swift build -c release")
@@ -39,6 +52,9 @@ import Glibc
             Thread.sleep(forTimeInterval: 0.05)
         }
         let dashboardPort = try #require(port, "no dashboard line:\n\(first.text)")
+        // The coordinator's progress line, without the cluster's all-reduce and worker columns.
+        #expect(first.text.contains(#/step 30/200  [0-9.]+ samples/s  ETA \S+  lr 2\.00e-04  G_gan_AB [0-9.]+ /#), "\(first.text)")
+        #expect(!first.text.contains("allreduce"))
         try #require(first.process.isRunning, "the run ended too soon for the test:\n\(first.text)")
 
         let body = try #require(HTTPClient.get(host: "127.0.0.1", port: dashboardPort, path: "/api/status", timeout: 5))

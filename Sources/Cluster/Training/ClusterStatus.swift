@@ -87,15 +87,21 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         if events.count > Self.eventLimit { events.removeFirst(events.count - Self.eventLimit) }
     }
 
-    /// The one-line progress text.
+    /// The address `herd train` gives its one in-process worker (`LocalRunFeed`).
+    public static let localAddress = "local"
+
+    /// The one-line progress text, the coordinator's and `herd train`'s: epoch, step, samples/s,
+    /// ETA, learning rate, every loss; for a cluster also the all-reduce and each worker.
     public var progressLine: String {
         let lossText = zip(lossNames, losses).map { "\($0.0) \(String(format: "%.3f", $0.1))" }.joined(separator: " ")
+        let head = String(format: "epoch %d/%d step %d/%d  %.2f samples/s  ETA %@  lr %.2e  %@",
+                          epoch, totalEpochs, step, totalSteps, samplesPerSecond, Self.duration(etaSeconds), learningRate, lossText)
+        if !workers.isEmpty && workers.allSatisfy({ $0.address == Self.localAddress }) { return head }
         let workerText = workers.filter { $0.state == "training" }.map {
             String(format: "%@ %.0f%% %.2fs %.1f/%.1fMB/s", $0.name, $0.share * 100, $0.stepSeconds, $0.sendMBps, $0.receiveMBps)
         }.joined(separator: ", ")
-        return String(format: "epoch %d/%d step %d/%d  %.2f samples/s  ETA %@  %@  allreduce %.3fs (+%.3fs waiting)  workers: %@",
-                      epoch, totalEpochs, step, totalSteps, samplesPerSecond, Self.duration(etaSeconds), lossText,
-                      allReduceSeconds, allReduceWaitSeconds, workerText.isEmpty ? "none" : workerText)
+        return head + String(format: "  allreduce %.3fs (+%.3fs waiting)  workers: %@",
+                             allReduceSeconds, allReduceWaitSeconds, workerText.isEmpty ? "none" : workerText)
     }
 
     static func duration(_ seconds: Double) -> String {
