@@ -15,6 +15,8 @@ public final class ClusterDashboard: Sendable {
     private let handle: CoordinatorHandle
     private let seen = LockedBox(SeenState())
     private let running = LockedBox(true)
+    /// The server `serve` started, kept here: a released `HTTPServer` stops listening.
+    private let server = LockedBox<HTTPServer?>(nil)
 
     private struct SeenState: Sendable {
         var lastLossStep = 0
@@ -36,6 +38,16 @@ public final class ClusterDashboard: Sendable {
         initial.settings = config.settings.map { DashboardSetting(key: $0.key, value: $0.value) }
         initial.batchSize = config.training.batchSize
         dashboard = Dashboard(status: initial, valDirectory: runDirectory + "/val")
+    }
+
+    /// Serves the dashboard on `listen` (see `Dashboard.start`), keeping the server for as long
+    /// as this object lives, and starts polling. Nil when `listen` is empty (no dashboard).
+    /// - Throws: `DashboardError` for a malformed or refused address or a bind failure.
+    public func serve(listen: String, allowNonLoopback: Bool) throws(DashboardError) -> HTTPServer? {
+        guard let started = try dashboard.start(listen: listen, allowNonLoopback: allowNonLoopback) else { return nil }
+        server.set(started)
+        startPolling()
+        return started
     }
 
     /// Starts the polling thread.

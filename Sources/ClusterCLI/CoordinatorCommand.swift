@@ -75,10 +75,8 @@ public enum CoordinatorCommand {
             return
         }
         let board = ClusterDashboard(config: config, handle: handle, runDirectory: runDirectory)
-        let server = try board.dashboard.start(
-            listen: config.dashboard.listen, allowNonLoopback: dashboardNamed)
-        if let server { print("dashboard: \(server.url)") }
-        board.startPolling()
+        let server = try board.serve(listen: config.dashboard.listen, allowNonLoopback: dashboardNamed)
+        if let server { print("dashboard: \(server.url)") } else { board.startPolling() }
         Thread.detachNewThread {
             // Print the worker command once listening.
             while handle.address == nil { Thread.sleep(forTimeInterval: 0.05) }

@@ -3,7 +3,6 @@ import Config
 import Console
 import CycleGAN
 import CycleGANCluster
-import Dashboard
 import Foundation
 import Imaging
 import Tensor
@@ -193,28 +192,17 @@ enum TrainCommands {
 
     /// Serves the coordinator's dashboard on `dashboard.listen` from `feed`; nil when it is
     /// off ("") or cannot listen there (said, and training goes on: the dashboard only watches).
-    static func startDashboard(config: RunConfig, feed: LocalRunFeed, runDirectory: String, named: Bool) -> LiveDashboard? {
+    static func startDashboard(config: RunConfig, feed: LocalRunFeed, runDirectory: String, named: Bool) -> ClusterDashboard? {
         let board = ClusterDashboard(config: config, handle: feed.handle, runDirectory: runDirectory)
-        let server: HTTPServer
         do {
-            guard let started = try board.dashboard.start(listen: config.dashboard.listen, allowNonLoopback: named) else { return nil }
-            server = started
+            guard let server = try board.serve(listen: config.dashboard.listen, allowNonLoopback: named) else { return nil }
+            print("dashboard: \(server.url)")
+            return board
         } catch {
             print("dashboard: not started: \(error); training goes on without it "
                   + "(set dashboard.listen to a free HOST:PORT, or \"\" to turn it off)")
             return nil
         }
-        print("dashboard: \(server.url)")
-        board.startPolling()
-        return LiveDashboard(board: board, server: server)
-    }
-
-    /// A dashboard being served: the server stops listening when this is released.
-    struct LiveDashboard {
-        let board: ClusterDashboard
-        let server: HTTPServer
-        var snapshotPath: String { board.snapshotPath }
-        func stop() { board.stop() }
     }
 
     static func formatDuration(_ seconds: Double) -> String {

@@ -198,6 +198,7 @@ public final class ClusterWorker {
         }
         var assembler: StateTransfer.Assembler?
         var synced = false
+        deferred = nil   // one held by a session that ended belongs to its connection
         while true {
             if handle.stopFlag.get() { return .stopped }
             let next: Result<Message, TransportError>
