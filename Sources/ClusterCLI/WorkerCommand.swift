@@ -52,9 +52,8 @@ public enum WorkerCommand {
             guard seconds > 0 else { throw UsageError.invalidValue(option: "--give-up-after", value: "\(seconds)", expected: "a number of seconds > 0, or never") }
             options.giveUpAfter = seconds
         }
-        let worker = ClusterWorker(options: options, token: token) { message in
-            let config = try JSONDecoder().decode(RunConfig.self, from: Data(message.json))
-            return try CycleGANReplica(config: config, imageCacheBytes: imageCacheMB << 20)
+        let worker = ClusterWorker(options: options, token: token) { config in
+            try CycleGANReplica(config: config, imageCacheBytes: imageCacheMB << 20)
         }
         try worker.run()
     }

@@ -67,6 +67,7 @@ public final class CycleGANReplica: ReplicaModel {
     public var gradientCount: Int { gradG.count + gradD.count }
     public var exchangeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
+    public var microBatch: Int { max(1, config.training.microBatch) }
     static let lossNames = StepLosses.names
 
     public func load(_ state: ReplicaState) throws {
@@ -171,7 +172,7 @@ public final class CycleGANReplica: ReplicaModel {
     public func zeroGradients(_ range: Range<Int>) {
         for piece in pieces(of: range) {
             self[keyPath: piece.buffer].withUnsafeMutableBufferPointer { target in
-                _ = UnsafeMutableBufferPointer(rebasing: target[piece.floats]).update(repeating: 0)
+                UnsafeMutableBufferPointer(rebasing: target[piece.floats]).update(repeating: 0)
             }
         }
     }

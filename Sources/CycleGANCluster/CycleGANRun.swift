@@ -77,6 +77,7 @@ public final class CycleGANRun: RunModel {
     public var totalEpochs: Int { schedule.totalEpochs }
     public var exchangeCount: Int { 2 * imageCount }
     public var lossNames: [String] { CycleGANReplica.lossNames }
+    public var microBatch: Int { max(1, config.training.microBatch) }
     public func learningRate(epoch: Int) -> Double { schedule.rate(epoch: epoch) }
 
     /// The sample's two files (by SHA-256) and its `SamplePlan`'s crops, as `SampleSource` would use them.

@@ -39,7 +39,7 @@ final class ToyCluster: @unchecked Sendable {
         options.stopAfterStep = stopAfterStep
         options.progressIntervalSeconds = progressInterval
         adjust(&options)
-        let toy = ToyRun(directory: directory)
+        let toy = ToyRun(directory: directory, microBatch: microBatch)
         self.run = toy
         let run: RunModel = model ?? toy
         let handle = CoordinatorHandle()
@@ -80,7 +80,10 @@ final class ToyCluster: @unchecked Sendable {
         options.maxBackoff = 0.5
         options.giveUpAfter = 20
         if let fileCacheBytes { options.fileCacheBytes = fileCacheBytes }
-        let worker = ClusterWorker(options: options, token: token ?? self.token, handle: handle, log: logger(name)) { _ in chosen }
+        let worker = ClusterWorker(options: options, token: token ?? self.token, handle: handle, log: logger(name)) { config in
+            replica.microBatch = config.training.microBatch
+            return chosen
+        }
         let box = UncheckedBox(worker)
         Thread.detachNewThread {
             do { try box.value.run() } catch { errorBox.set("\(error)") }
@@ -120,6 +123,7 @@ final class HookedReplica: ReplicaModel, @unchecked Sendable {
     var gradientCount: Int { inner.gradientCount }
     var exchangeCount: Int { inner.exchangeCount }
     var lossNames: [String] { inner.lossNames }
+    var microBatch: Int { inner.microBatch }
     func load(_ state: ReplicaState) throws { try inner.load(state) }
     func state(step: Int) -> ReplicaState { inner.state(step: step) }
     func resetGradients() { inner.resetGradients() }

@@ -75,6 +75,8 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
     var gradientCount: Int { 2 * Toy.d }
     var exchangeCount: Int { Toy.d }
     var lossNames: [String] { ["G", "D"] }
+    /// The run configuration's `training.microBatch` (the worker sets it from the config it receives).
+    var microBatch = 1
 
     static func initialState() -> ReplicaState { ToyReplica().state(step: 0) }
 
@@ -181,7 +183,9 @@ struct ToyPool: Codable, Equatable {
 final class ToyRun: RunModel, @unchecked Sendable {
     var pool = ToyPool()
     let directory: String
-    init(directory: String) { self.directory = directory }
+    /// `training.microBatch` of the run.
+    let microBatch: Int
+    init(directory: String, microBatch: Int = 1) { self.directory = directory; self.microBatch = microBatch }
 
     var epochLength: Int { Toy.epochLength }
     var totalEpochs: Int { Toy.totalEpochs }

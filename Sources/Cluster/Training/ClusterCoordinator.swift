@@ -14,8 +14,6 @@ import Foundation
 /// step is redone by the workers still alive. Replicas apply the update only on commit.
 public final class ClusterCoordinator {
     let options: CoordinatorOptions
-    /// Samples per micro-batch: workers get whole micro-batches of the global batch.
-    let microBatch: Int
     let model: RunModel
     let token: ClusterToken
     let handle: CoordinatorHandle
@@ -28,7 +26,6 @@ public final class ClusterCoordinator {
     let started = Date()
 
     var members: [Int: Member] = [:]
-    var nextMemberID = 1
     let idCounter = LockedBox(1)
     var committedStep = 0
     /// The coordinator's copy of the replica state (from init, a checkpoint or a replica) and the pools at that step.
@@ -99,7 +96,6 @@ public final class ClusterCoordinator {
     public init(options: CoordinatorOptions, model: RunModel, token: ClusterToken, handle: CoordinatorHandle = CoordinatorHandle(),
                 log: @escaping @Sendable (String) -> Void = { print($0) }, jsonLog: (@Sendable (String) -> Void)? = nil) throws(ClusterError) {
         self.options = options
-        microBatch = options.microBatch
         self.model = model
         self.token = token
         self.handle = handle
@@ -340,7 +336,7 @@ public final class ClusterCoordinator {
         let samples = Array(schedule.samples(ofStep: step))
         let measured = ring.map { m in m.secondsPerSlot.map { 1 / $0 } ?? 0 }
         let speeds = options.speedsForStep?(step, ring.map(\.name)) ?? measured
-        let counts = SlotAllocator.ranges(slots: samples.count, microBatch: microBatch, speeds: speeds).map(\.count)
+        let counts = SlotAllocator.ranges(slots: samples.count, microBatch: model.microBatch, speeds: speeds).map(\.count)
         let lr = model.learningRate(epoch: epoch)
         var slotsOf: [Int: [Int]] = [:]
         var tickets: [SlotTicket] = []

@@ -35,9 +35,6 @@ public struct CoordinatorOptions: Sendable {
     /// of the measured ones, given the ring's worker names; nil from the hook: the measured ones.
     public var speedsForStep: (@Sendable (_ step: Int, _ names: [String]) -> [Double]?)?
 
-    /// Samples per micro-batch (`training.microBatch` of `configJSON`): slots are handed out in whole micro-batches.
-    public var microBatch: Int { SlotAllocator.microBatch(configJSON: configJSON) }
-
     /// A peer silent this long is dead (see `HeartbeatPolicy`).
     public var deadAfterSeconds: Double { HeartbeatPolicy.deadAfter(interval: heartbeatSeconds) }
 }

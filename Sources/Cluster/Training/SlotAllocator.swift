@@ -18,13 +18,6 @@ public enum SlotAllocator {
         }
     }
 
-    /// `training.microBatch` of a run configuration as JSON (what workers receive); 1 when absent.
-    public static func microBatch(configJSON: [UInt8]) -> Int {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(configJSON)) as? [String: Any],
-              let training = object["training"] as? [String: Any], let micro = training["microBatch"] as? Int else { return 1 }
-        return max(1, micro)
-    }
-
     /// Slot counts per worker summing to `slots`, proportional to `speeds`
     /// (samples per second; non-positive or unknown speeds count as the mean of the
     /// known ones), by largest remainder with ties to the earlier worker.

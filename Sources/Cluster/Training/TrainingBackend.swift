@@ -59,6 +59,10 @@ public protocol ReplicaModel: AnyObject {
     var exchangeCount: Int { get }
     /// Loss term names: the first pass's terms first, then the second pass's.
     var lossNames: [String] { get }
+    /// Samples per micro-batch (≥ 1): the engine runs each pass on this many of the worker's
+    /// slots at a time, cut from its first slot, as the single-process trainer cuts the batch.
+    /// Must equal the run model's `RunModel.microBatch`.
+    var microBatch: Int { get }
     /// Replaces parameters and optimizer state.
     func load(_ state: ReplicaState) throws
     /// The current parameters and optimizer state, at committed step `step`.
@@ -108,6 +112,9 @@ public protocol RunModel: AnyObject {
     var exchangeCount: Int { get }
     /// Loss term names (must match the replicas').
     var lossNames: [String] { get }
+    /// Samples per micro-batch (≥ 1): the coordinator hands each worker whole micro-batches of
+    /// the global batch (see `SlotAllocator.ranges`). Must equal the replicas' `microBatch`.
+    var microBatch: Int { get }
     func learningRate(epoch: Int) -> Double
     /// The files sample `index` of `epoch` is made of (by SHA-256) and its plan.
     func sample(epoch: Int, index: Int) throws -> SampleSpec

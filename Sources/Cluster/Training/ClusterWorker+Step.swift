@@ -1,0 +1,301 @@
+import Foundation
+
+/// How a step attempt (or a wait inside one) ends early.
+enum AttemptEnd: Error {
+    /// The attempt is over (the coordinator dropped it or moved on); the session goes on.
+    case dropped
+    /// The session is over.
+    case session(ClusterWorker.SessionEnd)
+
+    /// What the session loop does next: nil to keep going.
+    var sessionEnd: ClusterWorker.SessionEnd? {
+        if case .session(let end) = self { return end }
+        return nil
+    }
+}
+
+extension ClusterWorker {
+    /// One step attempt. Returns a session end, or nil to keep going.
+    ///
+    /// The attempt, top-down (every phase may end it: see `AttemptEnd`):
+    /// 1. the slots' files, cut into micro-batches (`microBatches`);
+    /// 2. the first passes; the first part of the gradient starts its all-reduce at once, on
+    ///    another thread, and the exchange payloads go to the coordinator (`firstPasses`);
+    /// 3. the exchanged payloads come back (`awaitExchange`);
+    /// 4. the second passes (`secondPasses`);
+    /// 5. the rest of the gradient is all-reduced and its checksum reported (`reduceAndReport`);
+    /// 6. the update is applied when the coordinator commits (`applyOnCommit`).
+    func runStep(_ plan: StepPlan, model: ReplicaModel, link: CoordinatorLink) throws -> SessionEnd? {
+        let start = Date()
+        model.resetGradients()
+        do {
+            let batches = try microBatches(of: plan, microBatch: model.microBatch, link: link)
+            let gradients = gradients(for: plan, model: model, microBatches: batches.count, ring: link.ring)
+            var work = StepWork(lossCount: model.lossNames.count)
+            let early = try firstPasses(batches, of: plan, model: model, gradients: gradients, into: &work, link: link)
+            // Whatever ends this attempt, no reduce may outlive it (the staging buffer is reused).
+            defer { early?.end(closing: link.ring) }
+            work.firstPassSeconds = Date().timeIntervalSince(start)
+            try send(.firstPassResults(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: work.payloads,
+                                                   seconds: work.firstPassSeconds)), link)
+            let exchanged = try awaitExchange(plan, slots: batches.reduce(0) { $0 + $1.count }, link: link)
+            let secondStart = Date()
+            try secondPasses(batches, exchanged: exchanged, of: plan, model: model, gradients: gradients, into: &work, link: link)
+            work.computeSeconds = work.firstPassSeconds + Date().timeIntervalSince(secondStart)
+            try reduceAndReport(plan, model: model, gradients: gradients, early: early, work: &work, link: link)
+            try applyOnCommit(plan, model: model, work: work, link: link)
+            return nil
+        } catch let end as AttemptEnd {
+            return end.sessionEnd
+        }
+    }
+
+    /// What an attempt has gathered so far: the exchange payloads, the loss terms, the timings.
+    struct StepWork {
+        var payloads: [SlotPayload] = []
+        /// Loss terms × each micro-batch's share, summed (the step's losses once all are in).
+        var losses: [Double]
+        var firstPassSeconds = 0.0
+        var computeSeconds = 0.0
+        var reduceTime = RingTime()
+        init(lossCount: Int) { losses = [Double](repeating: 0, count: lossCount) }
+    }
+
+    // MARK: Phases
+
+    /// The samples of this worker's slots, in slot order, cut into micro-batches of
+    /// `microBatch` from the first one: the coordinator gives every worker whole micro-batches
+    /// of the global batch (`herd train`'s), so they are cut where `herd train` cuts them.
+    private func microBatches(of plan: StepPlan, microBatch: Int, link: CoordinatorLink) throws(AttemptEnd) -> [[SampleInput]] {
+        let files = try fetch(plan.slots.flatMap(\.blobs), during: plan, link: link)
+        var inputs: [SampleInput] = []
+        for t in plan.slots {
+            let blobs = t.blobs.compactMap { files[$0] }
+            guard blobs.count == t.blobs.count else {
+                throw .session(.lost("the coordinator did not send every file of step \(plan.step)"))
+            }
+            inputs.append(SampleInput(slot: t.slot, epoch: t.epoch, index: t.sampleIndex, blobs: blobs, digests: t.blobs, plan: t.plan))
+        }
+        if inputs.isEmpty {
+            detail("step \(plan.step): no slots for this worker this step; it passes the ring's sums on")
+        } else {
+            detail("step \(plan.step): computing \(inputs.count) of \(plan.globalBatch) slots (first pass)")
+        }
+        let micro = max(1, microBatch)
+        return stride(from: 0, to: inputs.count, by: micro).map { Array(inputs[$0..<min($0 + micro, inputs.count)]) }
+    }
+
+    /// Runs the first pass of every micro-batch, then starts all-reducing the first part of
+    /// the gradient (final now) in the background: the network would otherwise idle until
+    /// the end of the step. Returns that reduce (nil when the model has no first part).
+    private func firstPasses(_ batches: [[SampleInput]], of plan: StepPlan, model: ReplicaModel, gradients: StepGradients,
+                             into work: inout StepWork, link: CoordinatorLink) throws -> BackgroundReduce? {
+        for (m, batch) in batches.enumerated() {
+            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch))
+            for (i, l) in pass.losses.enumerated() where i < work.losses.count { work.losses[i] += l }
+            for (s, f) in zip(batch, pass.exchange) { work.payloads.append(SlotPayload(slot: s.slot, values: f)) }
+            gradients.setAside(m, gradients.firstPart, from: model)
+            try checkNotOver(plan, link)
+        }
+        guard !gradients.firstPart.isEmpty else { return nil }
+        gradients.stage(gradients.firstPart, from: model)
+        let ring = link.ring
+        return BackgroundReduce { () throws(TransportError) -> RingTime in
+            try gradients.reduce(gradients.firstPart, plan: plan, ring: ring, cancelled: { link.isOver(plan) })
+        }
+    }
+
+    /// Waits until the coordinator has sent the exchanged payload of each of this worker's
+    /// `slots` slots; returns them by slot.
+    private func awaitExchange(_ plan: StepPlan, slots: Int, link: CoordinatorLink) throws(AttemptEnd) -> [Int: [Float]] {
+        var exchanged: [Int: [Float]] = [:]
+        if slots > 0 { detail("step \(plan.step): waiting for the exchange from the coordinator") }
+        while exchanged.count < slots {
+            let payloads = try awaitMessage(during: plan, link: link) { message -> [SlotPayload]? in
+                guard case .exchanged(let r) = message, r.step == plan.step, r.generation == plan.ringGeneration else { return nil }
+                return r.payloads
+            }
+            for p in payloads { exchanged[p.slot] = p.values }
+        }
+        return exchanged
+    }
+
+    /// Runs the second pass of every micro-batch with its exchanged payloads.
+    private func secondPasses(_ batches: [[SampleInput]], exchanged: [Int: [Float]], of plan: StepPlan, model: ReplicaModel,
+                              gradients: StepGradients, into work: inout StepWork, link: CoordinatorLink) throws {
+        for (m, batch) in batches.enumerated() {
+            let pass = try model.secondPass(batch, exchanged: batch.map { exchanged[$0.slot] ?? [] },
+                                            scale: Self.share(batch.count, of: plan.globalBatch))
+            // The second pass's terms are the last of `lossNames`.
+            let first = model.lossNames.count - pass.count
+            for (i, l) in pass.enumerated() where first + i < work.losses.count { work.losses[first + i] += l }
+            gradients.setAside(m, gradients.secondPart, from: model)
+            try checkNotOver(plan, link)
+        }
+    }
+
+    /// Waits for the first part's reduce, all-reduces the second part, puts the sums in the
+    /// replica and reports their checksum (`reduced`). A failed all-reduce is reported
+    /// (`stepFailed`) and ends the attempt.
+    ///
+    /// The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather)
+    /// for both parts; copying the gradients in and out and checksumming the sum count as compute.
+    private func reduceAndReport(_ plan: StepPlan, model: ReplicaModel, gradients: StepGradients, early: BackgroundReduce?,
+                                 work: inout StepWork, link: CoordinatorLink) throws {
+        let result = Result { () throws(TransportError) -> RingTime in
+            var time = try early?.wait().get() ?? RingTime()
+            let firstTransfer = time.transfer
+            gradients.stage(gradients.secondPart, from: model)
+            let second = try gradients.reduce(gradients.secondPart, plan: plan, ring: link.ring, cancelled: { link.isOver(plan) })
+            time += second
+            detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (first part %.3f s, during the second pass; then %.3f s), waited %.3f s at the ring barrier",
+                          plan.step, work.computeSeconds, work.firstPassSeconds, time.transfer, firstTransfer, second.transfer, time.wait))
+            return time
+        }
+        switch result {
+        case .success(let time):
+            work.reduceTime = time
+        case .failure(let error):
+            try checkNotOver(plan, link)
+            log("step \(plan.step): all-reduce failed: \(error); telling the coordinator")
+            var unreachable = 0
+            if case .ringPeerUnreachable(let id, _, _) = error { unreachable = id }
+            try send(.stepFailed(StepFailed(step: plan.step, generation: plan.ringGeneration, reason: "all-reduce: \(error)",
+                                            unreachableID: unreachable)), link)
+            throw AttemptEnd.dropped
+        }
+        let staging = gradients.staging
+        model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
+        try send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration,
+                                  gradientCRC: CRC32.checksum(UnsafeRawBufferPointer(staging.buffer)),
+                                  losses: work.losses.map { Float($0) }, computeSeconds: work.computeSeconds,
+                                  reduceSeconds: work.reduceTime.transfer, reduceWaitSeconds: work.reduceTime.wait)), link)
+    }
+
+    /// Waits for the coordinator's verdict; on `commit`, applies the update (replicas never
+    /// apply a step the coordinator did not commit) and, every `checksumEvery` steps, reports
+    /// the parameters' checksum.
+    private func applyOnCommit(_ plan: StepPlan, model: ReplicaModel, work: StepWork, link: CoordinatorLink) throws {
+        try awaitMessage(during: plan, link: link) { message -> Void? in
+            guard case .commit(let step) = message, step == plan.step else { return nil }
+            return ()
+        }
+        try model.applyUpdate(learningRate: plan.learningRate)
+        committedStep = plan.step
+        handle.committedStep.set(plan.step)
+        stepsSinceProgress += 1
+        if !options.verbose, progressThrottle.shouldShow(at: Date(), force: false) {
+            log(String(format: "step %d committed (%d since the last line); this step: %d slot(s), computed %.2f s, all-reduce %.3f s, waited %.3f s",
+                       plan.step, stepsSinceProgress, plan.slots.count, work.computeSeconds, work.reduceTime.transfer, work.reduceTime.wait))
+            stepsSinceProgress = 0
+        }
+        if checksumEvery > 0 && plan.step % checksumEvery == 0 {
+            try send(.parameterChecksum(ParameterChecksum(step: plan.step, crc: model.parameterChecksum())), link)
+        }
+    }
+
+    // MARK: Waiting for the coordinator
+
+    /// Waits for the coordinator's next message that `match` accepts, during attempt `plan`
+    /// (nil: between steps, e.g. for a validation request's files), and returns what `match`
+    /// made of it. Meanwhile files are cached and stale messages ignored.
+    ///
+    /// - Throws: `AttemptEnd.dropped` when the coordinator drops the attempt or moves on
+    ///   (the message that shows it is kept for the session loop, see `supersedes`);
+    ///   `AttemptEnd.session` when the worker stops, the coordinator says goodbye, the
+    ///   connection is lost, or `deadline` passes before the message (`late` says what was due).
+    func awaitMessage<T>(during plan: StepPlan?, link: CoordinatorLink, until deadline: Date? = nil,
+                         late: @autoclosure () -> String = "", _ match: (Message) -> T?) throws(AttemptEnd) -> T {
+        while true {
+            if let deadline, Date() >= deadline { throw .session(.lost("the coordinator did not send \(late())")) }
+            let message: Message
+            switch link.inbox.pop(timeout: 0.2) {
+            case nil:
+                if handle.stopFlag.get() { throw .session(.stopped) }
+                if let plan { try checkNotOver(plan, link) }
+                continue
+            case .failure(let error)?: throw .session(.lost("\(error)"))
+            case .success(let m)?: message = m
+            }
+            if let value = match(message) { return value }
+            if supersedes(message, attempt: plan) { throw .dropped }
+            switch message {
+            case .abort(let a) where plan.map({ a.generation == $0.ringGeneration }) == true:
+                log("step \(a.step) dropped by the coordinator: \(a.reason)")
+                throw .dropped
+            case .bye(let reason):
+                throw .session(.finished(reason))
+            case .blobs(let blobs):
+                store(blobs)
+            default:
+                break   // stale: belongs to an attempt already over
+            }
+        }
+    }
+
+    /// Ends attempt `plan` (`AttemptEnd.dropped`) when `link.isOver(plan)`, saying so when the
+    /// coordinator dropped it (a lost connection shows in the session loop next).
+    func checkNotOver(_ plan: StepPlan, _ link: CoordinatorLink) throws(AttemptEnd) {
+        guard link.isOver(plan) else { return }
+        if let reason = link.aborted.get()[plan.ringGeneration] { log("step \(plan.step) dropped by the coordinator: \(reason)") }
+        throw .dropped
+    }
+
+    /// Whether `message`, arriving during a step attempt (`attempt`; nil: a validation request's
+    /// files), shows that the coordinator has moved on: a plan of another attempt, or a request it
+    /// sends only between steps. The coordinator aborts an attempt before that; this holds even
+    /// if that abort never came. The message is kept for the session loop.
+    private func supersedes(_ message: Message, attempt: StepPlan?) -> Bool {
+        switch message {
+        case .stepPlan(let next) where attempt.map({ next.ringGeneration != $0.ringGeneration || next.step != $0.step }) ?? true:
+            break
+        case .stateRequest, .validationRequest, .config:
+            break
+        default:
+            return false
+        }
+        deferred = message
+        log("\(attempt.map { "step \($0.step)" } ?? "fetching files"): the coordinator moved on ('\(message.kind.name)' arrived); leaving it")
+        return true
+    }
+
+    // MARK: Plumbing
+
+    /// Sends `message` to the coordinator; a failed send ends the session.
+    private func send(_ message: Message, _ link: CoordinatorLink) throws(AttemptEnd) {
+        do { try link.connection.send(message) } catch { throw .session(.lost("\(error)")) }
+    }
+
+    /// This step's gradient holder, on buffers reused across steps while the model keeps its size.
+    private func gradients(for plan: StepPlan, model: ReplicaModel, microBatches: Int, ring: RingEndpoint) -> StepGradients {
+        let count = model.gradientCount
+        let buffer: GradientStaging
+        if let staging, staging.count == count {
+            buffer = staging
+        } else {
+            buffer = GradientStaging(count: count)
+            staging = buffer
+            extras = []
+        }
+        let rank = ring.rank(in: plan.ring) ?? 0
+        let needed = StepGradients.extraCount(rank: rank, microBatches: microBatches)
+        while extras.count < needed { extras.append(GradientStaging(count: count)) }
+        return StepGradients(staging: buffer, extras: Array(extras.prefix(needed)),
+                             firstPassCount: model.firstPassGradientCount, rank: rank, microBatches: microBatches)
+    }
+
+    /// A micro-batch's share of the global batch, the scale of its gradient: computed as
+    /// `TrainingStep` computes it (in Double, then rounded to Float), so the bits agree.
+    static func share(_ samples: Int, of globalBatch: Int) -> Float {
+        Float(Double(samples) / Double(max(1, globalBatch)))
+    }
+}
+
+extension BackgroundReduce {
+    /// Ends the reduce with its attempt: closes the ring links if it is still running (it then
+    /// fails at once), and waits, so the buffer it reduces is free again.
+    func end(closing ring: RingEndpoint) {
+        if !finished { ring.closeLinks() }
+        _ = wait()
+    }
+}
