@@ -10,14 +10,14 @@ extension ClusterCoordinator {
     func stepFailed(_ f: StepFailed, from id: Int) {
         guard let reporter = members[id] else { return }
         // The report may come just after another member's report dropped the attempt.
-        if f.unreachableID != 0, f.unreachableID != id, let suspect = members[f.unreachableID], f.generation >= generation - 2 {
+        if f.unreachableID != 0, f.unreachableID != id, let suspect = members[f.unreachableID], f.generation >= attempts.generation - 2 {
             evict(suspect.id, "worker \(suspect.name): ring port \(suspect.ring.host):\(suspect.ring.port) unreachable from worker "
                   + "\(reporter.name) (\(f.reason)): open the port or set --ring-listen to an address the other workers can reach")
             return
         }
-        guard let flight = inFlight, flight.step == f.step, flight.generation == f.generation else { return }
-        let failures = failedAttempts[id, default: 0] + 1
-        failedAttempts[id] = failures
+        guard let flight = attempts.inFlight, flight.step == f.step, flight.generation == f.generation else { return }
+        let failures = attempts.failedBy[id, default: 0] + 1
+        attempts.failedBy[id] = failures
         if failures >= 2 {
             evict(id, "worker \(reporter.name) (\(reporter.connection.remote)) made step \(f.step) fail twice in a row, last: \(f.reason); "
                   + "check its log, its network and its ring port, then restart it")
@@ -31,7 +31,7 @@ extension ClusterCoordinator {
         guard let m = members[id] else { return }
         event("evicting \(message)")
         try? m.connection.send(.bye(Self.evictionPrefix + message))
-        failedAttempts[id] = nil
+        attempts.failedBy[id] = nil
         drop(id, "evicted")
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// validation images. Everything it decides happens on the thread calling
 /// `run()`; connection threads only authenticate peers and queue their messages.
 ///
-/// Step protocol (attempt = ring generation):
+/// Step protocol (attempt = ring attempts.generation):
 /// plan (each slot's files by SHA-256 and its sample plan) → workers ask (`blobRequest`)
 /// for the files they do not hold and get them (`blobs`) → workers' first passes → `firstPassResults`
 /// → the exchange in slot order → `exchanged` → second passes → ring all-reduce among workers → `reduced` (CRC of the
@@ -24,28 +24,21 @@ public final class ClusterCoordinator {
     /// Set when `run()` returns: connection threads then let their workers go.
     let ended = LockedBox(false)
     let started = Date()
-
-    var members: [Int: Member] = [:]
+    /// The next member id (taken by the connection threads as they admit workers).
     let idCounter = LockedBox(1)
-    var committedStep = 0
-    /// The coordinator's copy of the replica state (from init, a checkpoint or a replica) and the pools at that step.
-    var stateCopy: ReplicaState
-    var exchangeAtStateCopy: any Sendable
-    var stateRequest: (memberID: Int, assembler: StateTransfer.Assembler?)?
-    var inFlight: StepInFlight?
-    /// Attempts each member's failure ended since the last commit (it is evicted at 2).
-    var failedAttempts: [Int: Int] = [:]
-    var generation = 0
-    var lastRing: [Int] = []
-    var needCheckpoint = false
-    var pendingValidation: Int?
-    /// The epoch whose validation images were last said to wait for a worker (said once).
-    var announcedValidationWait: Int?
-    var checksums: [Int: [Int: UInt32]] = [:]
-    var trainingStarted = false
-    var sessionSamples = 0
-    var sessionStart: Date?
-    var progressThrottle: ProgressThrottle
+
+    // MARK: State (read and written on the `run()` thread only)
+
+    /// Every admitted worker, synced or not, by id.
+    var members: [Int: Member] = [:]
+    /// The step attempt in flight and the attempts before it.
+    var attempts = Attempts()
+    /// The last committed step and the coordinator's copy of its state.
+    var committed: Committed
+    /// What the next step boundary still owes: a checkpoint, validation images.
+    var owed = BoundaryWork()
+    /// Samples trained and the time since training started, and the progress line's throttle.
+    var pace: Pace
 
     enum CoordinatorEvent: Sendable {
         case joined(id: Int, name: String, connection: Connection, ring: RingMember, threads: Int)
@@ -92,6 +85,53 @@ public final class ClusterCoordinator {
         var startedAt = Date()
     }
 
+    /// The step attempt in flight (attempt = ring generation) and the attempts before it.
+    struct Attempts {
+        /// The attempt the workers are computing; nil between steps.
+        var inFlight: StepInFlight?
+        /// The newest attempt's ring generation: a new one for every new ring and every redo.
+        var generation = 0
+        /// The ring (member ids) of the last plan.
+        var lastRing: [Int] = []
+        /// Attempts each member's failure ended since the last commit (it is evicted at 2).
+        var failedBy: [Int: Int] = [:]
+    }
+
+    /// The run as of its last committed step.
+    struct Committed {
+        var step: Int
+        /// The coordinator's copy of the replica state (from init, a checkpoint or a replica),
+        /// at `state.step`: behind `step` until a replica sends it (`ensureStateCopy`).
+        var state: ReplicaState
+        /// The exchange's state (CycleGAN: the pools) at `state.step`.
+        var exchange: any Sendable
+        /// The member asked for the state of `step`, and the chunks received so far.
+        var stateRequest: (memberID: Int, assembler: StateTransfer.Assembler?)?
+        /// Parameter checksums the replicas reported, by step then member (the last 100 steps).
+        var checksums: [Int: [Int: UInt32]] = [:]
+    }
+
+    /// What the next step boundary still owes, in this order: validation images, then the checkpoint.
+    struct BoundaryWork {
+        /// A checkpoint of the committed step is due.
+        var checkpoint = false
+        /// The epoch whose validation images are due.
+        var validationEpoch: Int?
+        /// The epoch whose validation images were last said to wait for a worker (said once).
+        var announcedValidationWait: Int?
+    }
+
+    /// The figures of the progress line.
+    struct Pace {
+        var trainingStarted = false
+        /// Samples committed since this coordinator started training.
+        var samples = 0
+        /// When this coordinator started training.
+        var since: Date?
+        /// At most one progress line per interval.
+        var throttle: ProgressThrottle
+    }
+
     /// - Throws: `ClusterError.model` when the initial state or the checkpoint cannot be loaded.
     public init(options: CoordinatorOptions, model: RunModel, token: ClusterToken, handle: CoordinatorHandle = CoordinatorHandle(),
                 log: @escaping @Sendable (String) -> Void = { print($0) }, jsonLog: (@Sendable (String) -> Void)? = nil) throws(ClusterError) {
@@ -102,22 +142,22 @@ public final class ClusterCoordinator {
         self.log = log
         self.jsonLog = jsonLog
         schedule = StepSchedule(epochLength: model.epochLength, batchSize: options.batchSize, totalEpochs: model.totalEpochs)
-        progressThrottle = ProgressThrottle(interval: options.progressIntervalSeconds)
+        pace = Pace(throttle: ProgressThrottle(interval: options.progressIntervalSeconds))
+        let state: ReplicaState
         do {
             if options.resume, let resumed = try model.loadLatestCheckpoint() {
-                stateCopy = resumed
+                state = resumed
                 log("resuming \(options.runName) from its checkpoint at step \(resumed.step)")
             } else {
-                stateCopy = try model.initialState()
+                state = try model.initialState()
             }
         } catch {
             throw .model("cannot prepare the run state: \(error)")
         }
-        committedStep = stateCopy.step
-        exchangeAtStateCopy = model.exchangeSnapshot()
+        committed = Committed(step: state.step, state: state, exchange: model.exchangeSnapshot())
         handle.status.update { s in
             s.run = options.runName; s.totalEpochs = schedule.totalEpochs; s.totalSteps = schedule.totalSteps
-            s.step = committedStep; s.lossNames = model.lossNames; s.phase = "waiting for workers"
+            s.step = committed.step; s.lossNames = model.lossNames; s.phase = "waiting for workers"
         }
     }
 
@@ -143,11 +183,11 @@ public final class ClusterCoordinator {
                 setPhase("stopped")
                 return
             }
-            while let e = events.pop(timeout: inFlight == nil ? 0.02 : 0.1) {
+            while let e = events.pop(timeout: attempts.inFlight == nil ? 0.02 : 0.1) {
                 try handle(e)
                 if handle.stopFlag.get() { break }
             }
-            if inFlight == nil {
+            if attempts.inFlight == nil {
                 if try betweenSteps() { return }
             }
         }
@@ -155,46 +195,46 @@ public final class ClusterCoordinator {
 
     /// Work at a step boundary. Returns true when the run is over.
     private func betweenSteps() throws(ClusterError) -> Bool {
-        if stateRequest != nil { return false }
+        if committed.stateRequest != nil { return false }
         let unsynced = members.values.filter { !$0.synced && !$0.syncing }
-        if needCheckpoint || !unsynced.isEmpty || pendingValidation != nil {
+        if owed.checkpoint || !unsynced.isEmpty || owed.validationEpoch != nil {
             guard try ensureStateCopy() else { return false }
         }
         // The epoch's validation images before its checkpoint, as `herd train` writes them: a
         // coordinator that dies in between resumes before that checkpoint and renders them again.
-        if let epoch = pendingValidation, try runValidation(epoch: epoch) {
-            pendingValidation = nil
+        if let epoch = owed.validationEpoch, try runValidation(epoch: epoch) {
+            owed.validationEpoch = nil
         }
-        if needCheckpoint && pendingValidation == nil {
+        if owed.checkpoint && owed.validationEpoch == nil {
             do {
-                let path = try model.saveCheckpoint(stateCopy)
+                let path = try model.saveCheckpoint(committed.state)
                 handle.status.update { $0.lastCheckpoint = path }
-                event("checkpoint at step \(committedStep): \(path)")
+                event("checkpoint at step \(committed.step): \(path)")
             } catch {
-                throw .model("cannot write the checkpoint of step \(committedStep): \(error)")
+                throw .model("cannot write the checkpoint of step \(committed.step): \(error)")
             }
-            needCheckpoint = false
+            owed.checkpoint = false
         }
         for m in unsynced { sync(m.id) }
-        if pendingValidation != nil {
+        if owed.validationEpoch != nil {
             setPhase("waiting for a worker to render the validation images")
             return false
         }
-        if options.stopAfterStep.map({ committedStep >= $0 }) == true {
+        if options.stopAfterStep.map({ committed.step >= $0 }) == true {
             broadcast(.bye("the coordinator is stopping"))
             setPhase("stopped")
             return true
         }
-        if committedStep >= schedule.totalSteps {
+        if committed.step >= schedule.totalSteps {
             broadcast(.bye("run finished"))
             setPhase("finished")
-            event("run finished at step \(committedStep)")
+            event("run finished at step \(committed.step)")
             return true
         }
         let ready = members.values.filter(\.synced)
-        let needed = trainingStarted ? 1 : options.minWorkers
+        let needed = pace.trainingStarted ? 1 : options.minWorkers
         if ready.count >= needed && !members.values.contains(where: \.syncing) {
-            try plan(step: committedStep + 1)
+            try plan(step: committed.step + 1)
         } else if members.count >= needed {
             setPhase("syncing the state to joining worker(s)")
         } else {
@@ -203,21 +243,21 @@ public final class ClusterCoordinator {
         return false
     }
 
-    /// Makes `stateCopy` hold the committed step: asks a synced replica, or rolls back
+    /// Makes `committed.state` hold the committed step: asks a synced replica, or rolls back
     /// to the copy when no replica holds the committed step any more. Returns true when ready.
     private func ensureStateCopy() throws(ClusterError) -> Bool {
-        if stateCopy.step == committedStep { return true }
+        if committed.state.step == committed.step { return true }
         if let source = members.values.filter(\.synced).min(by: { $0.id < $1.id }) {
-            stateRequest = (source.id, nil)
-            send(.stateRequest(StateRequest(step: committedStep)), to: source.id)
+            committed.stateRequest = (source.id, nil)
+            send(.stateRequest(StateRequest(step: committed.step)), to: source.id)
             return false
         }
         // Nobody holds the committed parameters: redo the lost steps from the copy.
-        do { try model.restoreExchange(exchangeAtStateCopy) } catch { throw .model("cannot restore the exchange's state: \(error)") }
-        event("no live replica holds step \(committedStep); rolling back to step \(stateCopy.step) and redoing the steps after it")
-        committedStep = stateCopy.step
-        needCheckpoint = false
-        pendingValidation = nil   // the redone epoch end asks for them again
+        do { try model.restoreExchange(committed.exchange) } catch { throw .model("cannot restore the exchange's state: \(error)") }
+        event("no live replica holds step \(committed.step); rolling back to step \(committed.state.step) and redoing the steps after it")
+        committed.step = committed.state.step
+        owed.checkpoint = false
+        owed.validationEpoch = nil   // the redone epoch end asks for them again
         return true
     }
 
@@ -225,8 +265,8 @@ public final class ClusterCoordinator {
         guard var m = members[id] else { return }
         m.syncing = true
         members[id] = m
-        event("sending the state of step \(stateCopy.step) to \(m.name)")
-        do { try StateTransfer.send(stateCopy, over: m.connection) } catch { drop(id, "state transfer failed: \(error)") }
+        event("sending the state of step \(committed.state.step) to \(m.name)")
+        do { try StateTransfer.send(committed.state, over: m.connection) } catch { drop(id, "state transfer failed: \(error)") }
     }
 
     // MARK: Events
@@ -249,8 +289,8 @@ public final class ClusterCoordinator {
         guard let m = members.removeValue(forKey: id) else { return }
         m.connection.close()
         event("worker \(m.name) left: \(reason)")
-        if stateRequest?.memberID == id { stateRequest = nil }
-        if let f = inFlight, f.ring.contains(id) {
+        if committed.stateRequest?.memberID == id { committed.stateRequest = nil }
+        if let f = attempts.inFlight, f.ring.contains(id) {
             abortStep("worker \(m.name) left")
         }
     }
@@ -268,19 +308,21 @@ public final class ClusterCoordinator {
             }
             try recordChecksum(c, from: id)
         case .stateBegin(let begin):
-            guard stateRequest?.memberID == id else { return drop(id, "sent a state nobody asked for") }
-            do { stateRequest?.assembler = try StateTransfer.Assembler(begin, expectedCount: stateCopy.values.count) }
+            guard committed.stateRequest?.memberID == id else { return drop(id, "sent a state nobody asked for") }
+            // (Read before the write: `committed` may not be read while it is being modified.)
+            let expected = committed.state.values.count
+            do { committed.stateRequest?.assembler = try StateTransfer.Assembler(begin, expectedCount: expected) }
             catch { return drop(id, "bad state: \(error)") }
         case .stateChunk(let chunk):
-            guard stateRequest?.memberID == id, var assembler = stateRequest?.assembler else { return drop(id, "sent a state chunk nobody asked for") }
+            guard committed.stateRequest?.memberID == id, var assembler = committed.stateRequest?.assembler else { return drop(id, "sent a state chunk nobody asked for") }
             do {
                 if let state = try assembler.add(chunk) {
-                    guard state.step == committedStep else { return drop(id, "sent the state of step \(state.step), not \(committedStep)") }
-                    stateCopy = state
-                    exchangeAtStateCopy = model.exchangeSnapshot()
-                    stateRequest = nil
+                    guard state.step == committed.step else { return drop(id, "sent the state of step \(state.step), not \(committed.step)") }
+                    committed.state = state
+                    committed.exchange = model.exchangeSnapshot()
+                    committed.stateRequest = nil
                 } else {
-                    stateRequest?.assembler = assembler
+                    committed.stateRequest?.assembler = assembler
                 }
             } catch {
                 drop(id, "bad state: \(error)")
@@ -302,13 +344,13 @@ public final class ClusterCoordinator {
         }
     }
 
-    /// Compares replicas' parameter checksums for a step. A replica that disagrees with the
+    /// Compares replicas' parameter committed.checksums for a step. A replica that disagrees with the
     /// majority (ties: with the lowest id) is an error: it is dropped and resynchronised
     /// from the others when it reconnects; the run goes on with the agreeing replicas.
     private func recordChecksum(_ c: ParameterChecksum, from id: Int) throws(ClusterError) {
-        guard c.step <= committedStep else { return drop(id, "sent a checksum for step \(c.step), beyond the committed step \(committedStep)") }
-        checksums[c.step, default: [:]][id] = c.crc
-        let byID = checksums[c.step, default: [:]]
+        guard c.step <= committed.step else { return drop(id, "sent a checksum for step \(c.step), beyond the committed step \(committed.step)") }
+        committed.checksums[c.step, default: [:]][id] = c.crc
+        let byID = committed.checksums[c.step, default: [:]]
         if Set(byID.values).count > 1 {
             var votes: [UInt32: Int] = [:]
             for v in byID.values { votes[v, default: 0] += 1 }
@@ -318,11 +360,11 @@ public final class ClusterCoordinator {
             for (member, crc) in byID where crc != reference {
                 let name = members[member]?.name ?? "#\(member)"
                 event("ERROR: \(name)'s parameters differ from the other replicas after step \(c.step) (crc32 \(String(crc, radix: 16)) vs \(String(reference, radix: 16))); dropping it")
-                checksums[c.step]?[member] = nil
+                committed.checksums[c.step]?[member] = nil
                 drop(member, "parameter checksum mismatch")
             }
         }
-        for step in checksums.keys where step < committedStep - 100 { checksums[step] = nil }
+        for step in committed.checksums.keys where step < committed.step - 100 { committed.checksums[step] = nil }
     }
 
     // MARK: The step
@@ -330,8 +372,8 @@ public final class ClusterCoordinator {
     private func plan(step: Int) throws(ClusterError) {
         let ring = members.values.filter(\.synced).sorted { $0.id < $1.id }
         let ids = ring.map(\.id)
-        if ids != lastRing || generation == 0 { generation += 1 }
-        lastRing = ids
+        if ids != attempts.lastRing || attempts.generation == 0 { attempts.generation += 1 }
+        attempts.lastRing = ids
         let epoch = schedule.epoch(ofStep: step)
         let samples = Array(schedule.samples(ofStep: step))
         let measured = ring.map { m in m.secondsPerSlot.map { 1 / $0 } ?? 0 }
@@ -353,18 +395,18 @@ public final class ClusterCoordinator {
             slotsOf[m.id] = mine
         }
         let ringMembers = ring.map(\.ring)
-        inFlight = StepInFlight(step: step, generation: generation, epoch: epoch, learningRate: lr, ring: ids, slotsOf: slotsOf,
+        attempts.inFlight = StepInFlight(step: step, generation: attempts.generation, epoch: epoch, learningRate: lr, ring: ids, slotsOf: slotsOf,
                                 tickets: tickets, exchangeBefore: model.exchangeSnapshot())
-        if !trainingStarted { trainingStarted = true; sessionStart = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
-        if sessionStart == nil { sessionStart = Date() }
+        if !pace.trainingStarted { pace.trainingStarted = true; pace.since = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
+        if pace.since == nil { pace.since = Date() }
         setPhase("training")
         // Workers ask (`blobRequest`) for the files of their slots they do not hold yet.
-        let attempt = generation
+        let attempt = attempts.generation
         for m in ring {
             // A send that fails drops its member, which aborts this attempt (the members already
-            // planned are told) and moves `generation` on: the rest must not get a plan nobody
+            // planned are told) and moves `attempts.generation` on: the rest must not get a plan nobody
             // tracks any more, or they would wait for its exchange forever.
-            guard inFlight?.generation == attempt else { break }
+            guard attempts.inFlight?.generation == attempt else { break }
             let mine = (slotsOf[m.id] ?? []).map { tickets[$0] }
             send(.stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: samples.count,
                                     ringGeneration: attempt, ring: ringMembers, slots: mine)), to: m.id)
@@ -375,34 +417,34 @@ public final class ClusterCoordinator {
     }
 
     private func receiveFirstPassResults(_ r: SlotResults, from id: Int) throws(ClusterError) {
-        guard var f = inFlight, f.step == r.step, f.generation == r.generation else { return }   // a dropped attempt's
+        guard var f = attempts.inFlight, f.step == r.step, f.generation == r.generation else { return }   // a dropped attempt's
         let expected = f.slotsOf[id] ?? []
         guard r.payloads.map(\.slot) == expected, r.payloads.allSatisfy({ $0.values.count == model.exchangeCount }) else {
             return drop(id, "sent first-pass results for slots \(r.payloads.map(\.slot)) (sizes \(Set(r.payloads.map(\.values.count)))), expected slots \(expected) of \(model.exchangeCount) floats")
         }
         for p in r.payloads { f.firstPassResults[p.slot] = p.values }
         f.firstPassSeconds[id] = r.seconds
-        inFlight = f
+        attempts.inFlight = f
         guard f.firstPassResults.count == f.tickets.count, !f.exchangedSent else { return }
         let ordered = (0..<f.tickets.count).compactMap { f.firstPassResults[$0] }
         let exchanged: [[Float]]
         do { exchanged = try model.exchange(ordered) } catch { throw .model("the exchange failed: \(error)") }
-        inFlight?.exchangedSent = true
-        inFlight?.firstPassResults = [:]
+        attempts.inFlight?.exchangedSent = true
+        attempts.inFlight?.firstPassResults = [:]
         for (member, slots) in f.slotsOf {
-            guard inFlight?.generation == f.generation else { break }   // a failed send aborted it
+            guard attempts.inFlight?.generation == f.generation else { break }   // a failed send aborted it
             send(.exchanged(SlotResults(step: f.step, generation: f.generation,
                                      payloads: slots.map { SlotPayload(slot: $0, values: exchanged[$0]) })), to: member)
         }
     }
 
     private func receiveReduced(_ r: Reduced, from id: Int) throws(ClusterError) {
-        guard var f = inFlight, f.step == r.step, f.generation == r.generation, f.ring.contains(id) else { return }
+        guard var f = attempts.inFlight, f.step == r.step, f.generation == r.generation, f.ring.contains(id) else { return }
         guard r.losses.count == model.lossNames.count else {
             return drop(id, "reported \(r.losses.count) loss terms, the model has \(model.lossNames.count)")
         }
         f.reduced[id] = r
-        inFlight = f
+        attempts.inFlight = f
         guard f.reduced.count == f.ring.count else { return }
         let sums = Set(f.reduced.values.map(\.gradientCRC))
         guard sums.count == 1 else {
@@ -415,11 +457,11 @@ public final class ClusterCoordinator {
     private func commit(_ f: StepInFlight) {
         // Committed before it is said: a member whose send fails is only dropped, never the cause
         // of an abort that the members told first would ignore (their replicas would part).
-        inFlight = nil
-        committedStep = f.step
+        attempts.inFlight = nil
+        committed.step = f.step
         for id in f.ring { send(.commit(f.step), to: id) }
-        failedAttempts = [:]
-        sessionSamples += f.tickets.count
+        attempts.failedBy = [:]
+        pace.samples += f.tickets.count
         var losses = [Double](repeating: 0, count: model.lossNames.count)
         for r in f.reduced.values { for i in losses.indices { losses[i] += Double(r.losses[i]) } }
         var reduceSeconds = 0.0, waitSeconds = 0.0
@@ -443,13 +485,13 @@ public final class ClusterCoordinator {
         let every = options.checkpointEverySteps
         // every_steps N > 0: every N-th step and the run's last; 0: every epoch end (see cluster.yaml).
         let due = every > 0 ? (f.step % every == 0 || f.step >= schedule.totalSteps) : schedule.endsEpoch(f.step)
-        if due { needCheckpoint = true }
+        if due { owed.checkpoint = true }
         if schedule.endsEpoch(f.step) {
             let epoch = schedule.epoch(ofStep: f.step)
-            if epoch % options.validationEveryEpochs == 0 || epoch == schedule.totalEpochs { pendingValidation = epoch }
+            if epoch % options.validationEveryEpochs == 0 || epoch == schedule.totalEpochs { owed.validationEpoch = epoch }
         }
-        let elapsed = max(1e-6, Date().timeIntervalSince(sessionStart ?? started))
-        let rate = Double(sessionSamples) / elapsed
+        let elapsed = max(1e-6, Date().timeIntervalSince(pace.since ?? started))
+        let rate = Double(pace.samples) / elapsed
         handle.status.update { s in
             s.step = f.step
             s.epoch = f.epoch
@@ -465,7 +507,7 @@ public final class ClusterCoordinator {
         refreshWorkerTable()
         if let jsonLog { jsonLog(stepLogLine(f, losses: losses, rate: rate, elapsed: elapsed, reduce: reduceSeconds, wait: waitSeconds).json) }
         // One line per step at most once a second (tiny steps would flood the terminal).
-        guard progressThrottle.shouldShow(at: Date(), force: schedule.endsEpoch(f.step) || f.step >= schedule.totalSteps) else { return }
+        guard pace.throttle.shouldShow(at: Date(), force: schedule.endsEpoch(f.step) || f.step >= schedule.totalSteps) else { return }
         log(handle.status.get().progressLine)
     }
 
@@ -485,10 +527,10 @@ public final class ClusterCoordinator {
 
     /// Drops the step in flight everywhere; it is redone by the members still alive.
     func abortStep(_ reason: String) {
-        guard let f = inFlight else { return }
+        guard let f = attempts.inFlight else { return }
         // Over before it is said: a send that fails here drops its member without a second abort.
-        inFlight = nil
-        generation += 1   // the redo is a new attempt with a new ring
+        attempts.inFlight = nil
+        attempts.generation += 1   // the redo is a new attempt with a new ring
         for id in f.ring where members[id] != nil {
             send(.abort(Abort(step: f.step, generation: f.generation, reason: reason)), to: id)
         }
@@ -510,8 +552,8 @@ public final class ClusterCoordinator {
             attempts += 1
             let workers = members.values.filter(\.synced).sorted { $0.id < $1.id }
             guard !workers.isEmpty else {
-                if announcedValidationWait != epoch { event("no worker to render the validation images of epoch \(epoch); waiting for one") }
-                announcedValidationWait = epoch
+                if owed.announcedValidationWait != epoch { event("no worker to render the validation images of epoch \(epoch); waiting for one") }
+                owed.announcedValidationWait = epoch
                 return false
             }
             let missing = items.filter { results[$0.item.name] == nil }
@@ -520,7 +562,7 @@ public final class ClusterCoordinator {
                 guard !mine.isEmpty else { continue }
                 // The worker asks for the images it does not hold (served by `handle`).
                 members[m.id]?.servable.formUnion(mine.map(\.item.digest))
-                send(.validationRequest(ValidationRequest(epoch: epoch, step: committedStep, items: mine.map(\.item))), to: m.id)
+                send(.validationRequest(ValidationRequest(epoch: epoch, step: committed.step, items: mine.map(\.item))), to: m.id)
             }
             let deadline = Date().addingTimeInterval(120)
             while results.count < items.count && Date() < deadline && !handle.stopFlag.get() {
@@ -559,7 +601,7 @@ public final class ClusterCoordinator {
     func event(_ text: String) {
         log(text)
         let t = Date().timeIntervalSince(started)
-        jsonLog?(StepLogLine(time: t, step: committedStep, event: text).json)
+        jsonLog?(StepLogLine(time: t, step: committed.step, event: text).json)
         handle.status.update { s in
             s.recordEvent(time: t, text: text)
         }
@@ -574,7 +616,7 @@ public final class ClusterCoordinator {
     }
 
     func refreshWorkerTable() {
-        let total = max(1, inFlight?.tickets.count ?? options.batchSize)
+        let total = max(1, attempts.inFlight?.tickets.count ?? options.batchSize)
         let rows = members.values.sorted { $0.id < $1.id }.map { m in
             ClusterStatus.Worker(id: m.id, name: m.name, address: m.connection.remote.description,
                                  state: m.synced ? "training" : (m.syncing ? "syncing" : "joining"),
