@@ -116,103 +116,21 @@ enum BenchClusterCommands {
             throw BenchmarkError("--keep \(keep): already exists; name a new directory")
         }
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        try SyntheticDataset.write(to: directory + "/data", size: size, count: batch * steps, seed: 1)
-        var config = RunConfig()
-        config.name = "bench"
-        config.data.root = directory + "/data"
-        config.data.loadSize = size; config.data.cropSize = size
-        config.model.ngf = try args.int("ngf", default: 16, minimum: 1); config.model.ndf = config.model.ngf
-        config.model.nBlocks = try args.int("blocks", default: 2, minimum: 1)
-        config.training.batchSize = batch; config.training.nEpochs = 1; config.training.nEpochsDecay = 0
-        config.validation.count = 0
-        config.checkpoint.directory = directory + "/checkpoints"; config.checkpoint.everySteps = 0
-        config.cluster.tokenFile = directory + "/herd.token"
-        config.dashboard.listen = ""
-        try "bench-cluster-token-0123456789\n".write(toFile: config.cluster.tokenFile, atomically: true, encoding: .utf8)
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
-        /// One run with `n` workers (`round` names its files).
-        func measure(_ n: Int, round: Int) throws -> (rate: Double, reduce: [Double], wait: Double) {
-            let tag = round == 1 ? "\(n)" : "\(n)-round\(round)"
-            var c = config
-            c.cluster.minWorkers = n
-            c.checkpoint.directory = directory + "/checkpoints-\(tag)"
-            let port = HostPort.randomFixedPort()
-            c.cluster.listen = (lan == nil ? "127.0.0.1" : "10.77.0.1") + ":\(port)"
-            let configPath = directory + "/cluster-\(tag).json"
-            try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: configPath))
-            let log = directory + "/status-\(tag).jsonl"
-            /// Starts `name` on host `host` (0: the coordinator's), in its namespace with --lan.
-            func spawn(_ name: String, host: Int, output: String, _ arguments: [String]) throws -> Process {
-                let p = Process()
-                let binary = bin.appendingPathComponent(name)
-                if let lan {
-                    p.executableURL = URL(fileURLWithPath: lan)
-                    p.arguments = ["run", String(host), binary.path] + arguments
-                } else {
-                    p.executableURL = binary
-                    p.arguments = arguments
-                }
-                if keep != nil, FileManager.default.createFile(atPath: directory + "/" + output, contents: nil),
-                   let file = FileHandle(forWritingAtPath: directory + "/" + output) {
-                    p.standardOutput = file
-                    p.standardError = file
-                } else {
-                    p.standardOutput = FileHandle.nullDevice
-                }
-                try p.run()
-                return p
-            }
-            let coordinator = try spawn("coordinator", host: 0, output: "coordinator-\(tag).log", ["--config", configPath, "--fresh", "--log-json", log])
-            let ws = try (0..<n).map { i in
-                try spawn("worker", host: i + 1, output: "worker-\(tag)-\(i).log", ["--coordinator", c.cluster.listen, "--token-file", c.cluster.tokenFile, "--threads", String(threads), "--name", "bench\(i)"])
-            }
-            /// The coordinator's status lines so far (one per step).
-            func statuses() -> [StepLogLine] {
-                let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
-                return lines.compactMap { StepLogLine.parse($0) }.filter { $0.type == "step" }
-            }
-            // A run takes minutes: show its steps as the coordinator logs them.
-            let label = (n == 1 ? "  1 worker" : "  \(n) workers") + (rounds > 1 ? " (round \(round)/\(rounds))" : "")
-            let progress = Progress(label, total: steps, lineInterval: 0)
-            progress.update(0, detail: "starting the processes, sending the state")
-            var shown = 0
-            while coordinator.isRunning {
-                Thread.sleep(forTimeInterval: 0.5)
-                if let status = statuses().last, status.step > shown {
-                    shown = status.step
-                    var detail = String(format: "%.3f samples/s", status.samplesPerSecond ?? 0)
-                    if n > 1 { detail += String(format: ", all-reduce %.3f s", status.allReduceSeconds ?? 0) }
-                    progress.update(min(shown, steps), detail: detail)
-                }
-            }
-            progress.finish()
-            ws.forEach { $0.waitUntilExit() }
-            let statuses = statuses()
-            guard let last = statuses.last else { throw BenchmarkError("the run with \(n) worker(s) reported no step") }
-            // Skip the first step (warm-up, state transfer) for the all-reduce figures.
-            let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
-            // Steady-state throughput: the steps after the first (which also pays for the first
-            // file transfers, decodes and ring links), as `herd bench step` skips its warm-up step.
-            var rate = last.samplesPerSecond ?? 0
-            if let first = statuses.first(where: { $0.step >= 1 }), last.step > first.step,
-               let t1 = last.trainingSeconds, let t0 = first.trainingSeconds, t1 > t0 {
-                rate = Double((last.step - first.step) * batch) / (t1 - t0)
-            }
-            return (rate, later.map { $0.allReduceSeconds ?? 0 }, mean(later.map { $0.allReduceWaitSeconds ?? 0 }))
-        }
-        let model = try CycleGANModel(architecture: config.model, seed: 0)
+        let bench = try ClusterBench(directory: directory, keepOutput: keep != nil, lan: lan, threads: threads, steps: steps, rounds: rounds,
+                                     size: size, batch: batch, ngf: try args.int("ngf", default: 16, minimum: 1),
+                                     blocks: try args.int("blocks", default: 2, minimum: 1))
+        let model = try CycleGANModel(architecture: bench.config.model, seed: 0)
         let gradientBytes = Double(4 * (model.generators.count + model.discriminators.count))
         let bound = RingAllReduce.busiestLinkFraction(size: workers) * gradientBytes / linkBytesPerSecond
-        print("cluster bench: \(size)x\(size), ngf \(config.model.ngf), \(config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
+        print("cluster bench: \(size)x\(size), ngf \(bench.config.model.ngf), \(bench.config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         var manyRates: [Double] = [], oneRates: [Double] = [], reduces: [Double] = []
         for round in 1...rounds {
-            let many = try measure(workers, round: round)
+            let many = try bench.measure(workers: workers, round: round)
             manyRates.append(many.rate); reduces += many.reduce
             print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
                          workers, many.rate, mean(many.reduce), linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, mean(many.reduce)), many.wait))
-            let one = try measure(1, round: round)
+            let one = try bench.measure(workers: 1, round: round)
             oneRates.append(one.rate)
             print(String(format: "  1 worker:  %.3f samples/s", one.rate))
             if rounds > 1 {
@@ -239,3 +157,6 @@ enum BenchClusterCommands {
         }
     }
 }
+
+/// The mean of `values` (0 for none).
+private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
