@@ -98,7 +98,7 @@ extension CheckpointStore {
     /// new run's, and the earlier run's higher step numbers would count as newest);
     /// ``RunStart/fresh`` deletes them (checkpoints, `latest`, corrupt checkpoints moved aside,
     /// `val/` and the dashboard snapshot) first; ``RunStart/resume`` refuses only a directory with
-    /// validation images but no checkpoint.
+    /// validation images but no checkpoint, and says so when it finds no checkpoint (a new run).
     public func prepare(_ start: RunStart) throws(RunDirectoryError) -> [String] {
         try checkWritable()
         try RunDirectoryLock.acquire(directory)
@@ -119,6 +119,9 @@ extension CheckpointStore {
         case .resume:
             if checkpoints.isEmpty && !epochs.isEmpty {
                 throw .nothingToResume(directory: directory, validationEpochs: epochs.count)
+            }
+            if checkpoints.isEmpty {
+                notes.append("--resume: no checkpoint in \(directory) yet; starting a new run at step 0")
             }
         case .fresh:
             let fileManager = FileManager.default

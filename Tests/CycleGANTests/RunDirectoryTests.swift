@@ -65,6 +65,18 @@ import Glibc
         #expect(throws: CycleGANError.self) { try Self.trainer(config, resume: true) }
     }
 
+    /// `--resume` where there is nothing yet starts a new run, and says so: a typo in the
+    /// run name or the directory must not pass for a resumed run.
+    @Test func resumeWithoutACheckpointSaysItStartsANewRun() throws {
+        let root = try TestSupport.temporaryDirectory("resume-nothing")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let trainer = try Self.trainer(TrainerTests.config(directory: root), resume: true)
+        #expect(trainer.resumedFrom == nil)
+        #expect(trainer.notes.contains("--resume: no checkpoint in \(root)/tiny yet; starting a new run at step 0"), "\(trainer.notes)")
+        let again = try CheckpointStore(directory: root + "/other", keep: 1).prepare(.new)
+        #expect(again.isEmpty, "a plain new run has nothing to say")
+    }
+
     @Test func freshDiscardsTheEarlierRunAndTheNewRunKeepsItsCheckpoints() throws {
         let root = try TestSupport.temporaryDirectory("fresh")
         defer { try? FileManager.default.removeItem(atPath: root) }
