@@ -221,6 +221,19 @@ import Hashing
         #expect(steps == [1, 2, 3, 4, 5, 6])
     }
 
+    /// A worker's share is its part of its last step's slots: an epoch's short last step (2 of
+    /// batch 3 here) is all the lone worker's too (it used to read 67%, 2 of the full batch).
+    @Test func aWorkersShareInTheProgressLineIsItsPartOfItsLastStep() throws {
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 1, progressInterval: 3600, batchSize: 3)
+        cluster.startWorker("a", port: port)
+        try #require(cluster.waitForEnd(), "\(cluster.transcript)")
+        let lines = cluster.logs.get().filter { $0.hasPrefix("[coordinator] epoch ") }
+        // The first step and the epoch ends (3, 6, 9): the short steps are the epoch ends.
+        #expect(lines.count == 4, "\(lines)")
+        for line in lines { #expect(line.contains("workers: a 100% "), "\(line)") }
+    }
+
     @Test func logJSONHasOneLinePerStepWithThatStepsFiguresAndEventsAsTheyHappen() throws {
         let cluster = ToyCluster()
         let port = try cluster.startCoordinator(minWorkers: 1)

@@ -58,6 +58,8 @@ public final class ClusterCoordinator {
         /// Seconds per slot, smoothed.
         var secondsPerSlot: Double?
         var lastSlots = 0
+        /// Its part of the last step planned with it (`lastSlots` over that step's slots).
+        var lastShare = 0.0
         /// The files it may ask for (`blobRequest`): those of its current plan or validation
         /// request not sent yet. Each is sent once; see `serveBlobs`.
         var servable: Set<[UInt8]> = []
@@ -411,6 +413,7 @@ public final class ClusterCoordinator {
             send(.stepPlan(StepPlan(step: step, epoch: epoch, learningRate: lr, globalBatch: samples.count,
                                     ringGeneration: attempt, ring: ringMembers, slots: mine)), to: m.id)
             members[m.id]?.lastSlots = mine.count
+            members[m.id]?.lastShare = Double(mine.count) / Double(max(1, samples.count))
             members[m.id]?.servable = Set(mine.flatMap(\.blobs))
             members[m.id]?.ignoredAsks = 0
         }
@@ -616,11 +619,10 @@ public final class ClusterCoordinator {
     }
 
     func refreshWorkerTable() {
-        let total = max(1, attempts.inFlight?.tickets.count ?? options.batchSize)
         let rows = members.values.sorted { $0.id < $1.id }.map { m in
             ClusterStatus.Worker(id: m.id, name: m.name, address: m.connection.remote.description,
                                  state: m.synced ? "training" : (m.syncing ? "syncing" : "joining"),
-                                 slots: m.lastSlots, share: Double(m.lastSlots) / Double(total),
+                                 slots: m.lastSlots, share: m.lastShare,
                                  stepSeconds: m.lastStepSeconds, allReduceSeconds: m.lastReduceSeconds,
                                  sendMBps: m.rates.send, receiveMBps: m.rates.receive)
         }
