@@ -221,6 +221,20 @@ import Hashing
         #expect(steps == [1, 2, 3, 4, 5, 6])
     }
 
+    /// The run configuration is checked on arrival: a worker that cannot read it (here a
+    /// field of the wrong type) stops with an error naming where it came from and the field.
+    @Test func aWorkerGivenARunConfigurationItCannotReadStopsNamingTheCoordinatorAndTheField() throws {
+        let cluster = ToyCluster()
+        let port = try cluster.startCoordinator(minWorkers: 1, configJSON: Array(#"{"name": 5}"#.utf8))
+        defer { cluster.coordinatorHandle.stop() }
+        cluster.startWorker("a", port: port)
+        let worker = try #require(cluster.workers.first)
+        #expect(worker.done.wait(timeout: .now() + 15) == .success, "\(cluster.transcript)")
+        let error = worker.error.get() ?? ""
+        #expect(error.contains("the run configuration from the coordinator at 127.0.0.1:\(port)"), "\(error)")
+        #expect(error.contains("name"), "\(error)")
+    }
+
     /// A worker's share is its part of its last step's slots: an epoch's short last step (2 of
     /// batch 3 here) is all the lone worker's too (it used to read 67%, 2 of the full batch).
     @Test func aWorkersShareInTheProgressLineIsItsPartOfItsLastStep() throws {
