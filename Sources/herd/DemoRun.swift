@@ -48,7 +48,9 @@ struct DemoRun {
         config.model.ngf = 16
         config.model.ndf = 16
         config.training.batchSize = 4
-        config.training.microBatch = 4
+        // Micro-batches of one: the 4 slots of a step are split among the workers (whole
+        // micro-batches only), so every worker computes a part of each step.
+        config.training.microBatch = 1
         config.training.nEpochs = options.epochs / 2
         config.training.nEpochsDecay = options.epochs - options.epochs / 2
         config.training.lr = 1e-3
