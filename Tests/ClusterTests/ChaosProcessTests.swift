@@ -49,7 +49,7 @@ import Glibc
         var workers: [LoggedProcess] = []
         func startWorker(_ i: Int) throws {
             workers.append(try LoggedProcess(worker, ["--coordinator", "127.0.0.1:\(port)", "--token-file", config.cluster.tokenFile,
-                                                      "--threads", "1", "--name", "w\(i)"], log: root + "/worker\(i).log"))
+                                                      "--threads", "1", "--name", "w\(i)"] + LoggedProcess.orphanedWorkerExits, log: root + "/worker\(i).log"))
         }
         defer {
             for w in workers where w.process.isRunning { kill(w.pid, SIGCONT); kill(w.pid, SIGKILL) }

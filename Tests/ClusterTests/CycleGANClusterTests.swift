@@ -208,7 +208,7 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
         var coord = try spawn(coordinator, ["--config", configPath], log: coordLog)
         let workers = try (0..<2).map { i in
             try spawn(worker, ["--coordinator", "127.0.0.1:\(port)", "--token-file", tiny.config.cluster.tokenFile,
-                               "--threads", "1", "--name", "p\(i)"], log: tiny.root + "/worker\(i).log")
+                               "--threads", "1", "--name", "p\(i)"] + LoggedProcess.orphanedWorkerExits, log: tiny.root + "/worker\(i).log")
         }
         defer { for p in workers + [coord] where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         // SIGKILL the coordinator right after its first checkpoint.

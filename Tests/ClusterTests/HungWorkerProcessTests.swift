@@ -25,6 +25,10 @@ final class LoggedProcess {
     }
 
     var pid: pid_t { process.processIdentifier }
+
+    /// Worker arguments for tests: a worker that a crashed test process leaves behind (no
+    /// `defer` runs then) exits on its own once no coordinator has answered for 2 minutes.
+    static let orphanedWorkerExits = ["--give-up-after", "120"]
     var text: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
     /// Polls the log until `predicate` holds (true) or `seconds` pass (false).
@@ -78,7 +82,7 @@ extension String {
         let coord = try LoggedProcess(coordinator, ["--config", configPath], log: tiny.root + "/coordinator.log")
         let workers = try (0..<3).map { i in
             try LoggedProcess(worker, ["--coordinator", "127.0.0.1:\(port)", "--token-file", tiny.config.cluster.tokenFile,
-                                       "--threads", "1", "--name", "p\(i)", "--verbose"], log: tiny.root + "/worker\(i).log")
+                                       "--threads", "1", "--name", "p\(i)", "--verbose"] + LoggedProcess.orphanedWorkerExits, log: tiny.root + "/worker\(i).log")
         }
         let frozen = workers[1]
         var thawed = false
