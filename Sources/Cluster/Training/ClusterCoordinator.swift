@@ -6,7 +6,7 @@ import Foundation
 /// validation images. Everything it decides happens on the thread calling
 /// `run()`; connection threads only authenticate peers and queue their messages.
 ///
-/// Step protocol (attempt = ring attempts.generation):
+/// Step protocol (attempt = ring generation):
 /// plan (each slot's files by SHA-256 and its sample plan) → workers ask (`blobRequest`)
 /// for the files they do not hold and get them (`blobs`) → workers' first passes → `firstPassResults`
 /// → the exchange in slot order → `exchanged` → second passes → ring all-reduce among workers → `reduced` (CRC of the
@@ -125,11 +125,11 @@ public final class ClusterCoordinator {
 
     /// The figures of the progress line.
     struct Pace {
-        var trainingStarted = false
         /// Samples committed since this coordinator started training.
         var samples = 0
-        /// When this coordinator started training.
+        /// When this coordinator started training (planned its first step); nil before.
         var since: Date?
+        var trainingStarted: Bool { since != nil }
         /// At most one progress line per interval.
         var throttle: ProgressThrottle
     }
@@ -346,7 +346,7 @@ public final class ClusterCoordinator {
         }
     }
 
-    /// Compares replicas' parameter committed.checksums for a step. A replica that disagrees with the
+    /// Compares replicas' parameter checksums for a step. A replica that disagrees with the
     /// majority (ties: with the lowest id) is an error: it is dropped and resynchronised
     /// from the others when it reconnects; the run goes on with the agreeing replicas.
     private func recordChecksum(_ c: ParameterChecksum, from id: Int) throws(ClusterError) {
@@ -399,8 +399,7 @@ public final class ClusterCoordinator {
         let ringMembers = ring.map(\.ring)
         attempts.inFlight = StepInFlight(step: step, generation: attempts.generation, epoch: epoch, learningRate: lr, ring: ids, slotsOf: slotsOf,
                                 tickets: tickets, exchangeBefore: model.exchangeSnapshot())
-        if !pace.trainingStarted { pace.trainingStarted = true; pace.since = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
-        if pace.since == nil { pace.since = Date() }
+        if !pace.trainingStarted { pace.since = Date(); event("training starts at step \(step) with \(ring.count) worker(s)") }
         setPhase("training")
         // Workers ask (`blobRequest`) for the files of their slots they do not hold yet.
         let attempt = attempts.generation
@@ -550,9 +549,9 @@ public final class ClusterCoordinator {
         do { items = try model.validationItems(epoch: epoch) } catch { throw .model("cannot read validation images: \(error)") }
         guard !items.isEmpty else { return true }
         var results: [String: ValidationResult] = [:]
-        var attempts = 0
-        while results.count < items.count && attempts < 3 {
-            attempts += 1
+        var rounds = 0
+        while results.count < items.count && rounds < 3 {
+            rounds += 1
             let workers = members.values.filter(\.synced).sorted { $0.id < $1.id }
             guard !workers.isEmpty else {
                 if owed.announcedValidationWait != epoch { event("no worker to render the validation images of epoch \(epoch); waiting for one") }
