@@ -5,13 +5,11 @@ import Foundation
 /// line, appended, so that a resumed run continues the history of the one it resumes.
 /// Lines may come from several threads; each is written whole.
 public final class JSONLineFile: Sendable {
-    public let path: String
     private let handle: LockedBox<FileHandle>
 
     /// Opens `path` for appending, creating it (and nothing else) when missing.
     /// - Throws: `BenchmarkError` naming the file and the option when it cannot be written.
     public init(path: String) throws {
-        self.path = path
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw BenchmarkError("--log-json \(path): cannot create the file (does its folder exist, and may you write there?)")

@@ -129,7 +129,7 @@ enum BenchClusterCommands {
             let many = try bench.measure(workers: workers, round: round)
             manyRates.append(many.rate); reduces += many.reduce
             print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
-                         workers, many.rate, mean(many.reduce), linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, mean(many.reduce)), many.wait))
+                         workers, many.rate, ClusterBench.mean(many.reduce), linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, ClusterBench.mean(many.reduce)), many.wait))
             let one = try bench.measure(workers: 1, round: round)
             oneRates.append(one.rate)
             print(String(format: "  1 worker:  %.3f samples/s", one.rate))
@@ -137,7 +137,7 @@ enum BenchClusterCommands {
                 print(String(format: "  round %d/%d speed-up: %.2fx", round, rounds, many.rate / max(1e-9, one.rate)))
             }
         }
-        let reduceMean = mean(reduces)
+        let reduceMean = ClusterBench.mean(reduces)
         // The mean hides how uneven the steps are: show the spread and how many steps kept to the bound.
         if let low = reduces.min(), let high = reduces.max(), let median = reduces.median, workers > 1 {
             let close = reduces.filter { $0 <= 1.1 * bound }.count
@@ -157,6 +157,3 @@ enum BenchClusterCommands {
         }
     }
 }
-
-/// The mean of `values` (0 for none).
-private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }

@@ -98,9 +98,11 @@ struct ClusterBench {
            let t1 = last.trainingSeconds, let t0 = first.trainingSeconds, t1 > t0 {
             rate = Double((last.step - first.step) * batch) / (t1 - t0)
         }
-        let waits = later.map { $0.allReduceWaitSeconds ?? 0 }
-        return Result(rate: rate, reduce: later.map { $0.allReduceSeconds ?? 0 }, wait: waits.reduce(0, +) / Double(max(1, waits.count)))
+        return Result(rate: rate, reduce: later.map { $0.allReduceSeconds ?? 0 }, wait: mean(later.map { $0.allReduceWaitSeconds ?? 0 }))
     }
+
+    /// The mean of `values` (0 for none).
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
 
     /// The coordinator's step lines in `log` so far.
     static func steps(in log: String) -> [StepLogLine] {

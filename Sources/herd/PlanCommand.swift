@@ -36,7 +36,7 @@ enum PlanCommand {
         ],
         examples: ["herd plan --config cluster.yaml", "herd plan --config paper.yaml --workers 3 --link 1gbit"])) { arguments in
         let configPath = try arguments.required("config")
-        let config = try TrainCommands.loadConfig(configPath)
+        let config = try RunConfig.loadFile(path: configPath).config
         try TrainCommands.configureThreads(arguments, fallback: config.training.threads)
         let workers = try arguments.int("workers", default: 2, minimum: 1)
         let linkText = arguments.string("link", default: "1gbit")

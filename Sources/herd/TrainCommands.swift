@@ -114,10 +114,6 @@ enum TrainCommands {
         var logJSON: JSONLineFile?
     }
 
-    static func loadConfig(_ path: String) throws -> RunConfig {
-        try RunConfig.loadFile(path: path).config
-    }
-
     static func runTraining(config: RunConfig, resume: Bool, fresh: Bool = false, lastEpoch: Int?,
                             interrupt: InterruptNotice? = nil, monitor: Monitor? = nil) throws {
         if resume && fresh {

@@ -38,7 +38,7 @@ extension ClusterWorker {
             work.firstPassSeconds = Date().timeIntervalSince(start)
             try send(.firstPassResults(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: work.payloads,
                                                    seconds: work.firstPassSeconds)), link)
-            let exchanged = try awaitExchange(plan, slots: batches.reduce(0) { $0 + $1.count }, link: link)
+            let exchanged = try awaitExchange(plan, slots: plan.slots.count, link: link)
             let secondStart = Date()
             try secondPasses(batches, exchanged: exchanged, of: plan, model: model, gradients: gradients, into: &work, link: link)
             work.computeSeconds = work.firstPassSeconds + Date().timeIntervalSince(secondStart)
@@ -138,7 +138,7 @@ extension ClusterWorker {
     /// replica and reports their checksum (`reduced`). A failed all-reduce is reported
     /// (`stepFailed`) and ends the attempt.
     ///
-    /// The reported all-reduce time is the ring's alone (links, reduce-scatter, all-gather)
+    /// The reported all-reduce time is the ring's alone (links, the running sum, the gather)
     /// for both parts; copying the gradients in and out and checksumming the sum count as compute.
     private func reduceAndReport(_ plan: StepPlan, model: ReplicaModel, gradients: StepGradients, early: BackgroundReduce?,
                                  work: inout StepWork, link: CoordinatorLink) throws {
