@@ -83,9 +83,15 @@ public struct ParameterGroup: Sendable {
     /// Adds every parameter's accumulated gradient into `buffer` (layout order)
     /// and clears the parameters' gradients. Parameters no backward reached add nothing.
     public func drainGradients(into buffer: inout [Float]) {
+        drainGradients(parameters.indices, into: &buffer)
+    }
+
+    /// ``drainGradients(into:)`` for the parameters at `indices` only (their floats of `buffer`).
+    public func drainGradients(_ indices: Range<Int>, into buffer: inout [Float]) {
         guard buffer.count == count else { return }
         buffer.withUnsafeMutableBufferPointer { out in
-            for (slot, parameter) in zip(layout.slots, parameters) {
+            for i in indices.clamped(to: parameters.indices) {
+                let slot = layout.slots[i], parameter = parameters[i]
                 guard let grad = parameter.tensor.grad else { continue }
                 grad.withUnsafeBufferPointer { g in
                     FlatBuffer.add(g, into: UnsafeMutableBufferPointer(rebasing: out[slot.offset ..< slot.offset + slot.count]))
@@ -97,6 +103,11 @@ public struct ParameterGroup: Sendable {
 
     /// Clears every parameter's gradient.
     public func zeroGradients() {
-        for parameter in parameters { parameter.tensor.zeroGrad() }
+        zeroGradients(parameters.indices)
+    }
+
+    /// Clears the gradients of the parameters at `indices`.
+    public func zeroGradients(_ indices: Range<Int>) {
+        for i in indices.clamped(to: parameters.indices) { parameters[i].tensor.zeroGrad() }
     }
 }

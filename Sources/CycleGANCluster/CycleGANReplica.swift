@@ -137,16 +137,30 @@ public final class CycleGANReplica: ReplicaModel {
     }
 
     public func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double] {
-        let pairs = samples.compactMap { reals[$0.slot] }
-        guard pairs.count == samples.count, exchanged.allSatisfy({ $0.count == exchangeCount }) else {
-            throw ClusterError.model("discriminator pass without the generator pass's images or with wrong-sized fakes")
+        try DiscriminatorSide.allCases.indices.flatMap { try secondPass(samples, exchanged: exchanged, scale: scale, piece: $0) }
+    }
+
+    /// `D_A`'s floats, then `D_B`'s: `D_A`'s sum crosses the ring while `D_B`'s passes run.
+    public var secondPassPieces: [Range<Int>] {
+        DiscriminatorSide.allCases.map { side in
+            let r = model.discriminatorRange(side)
+            return (gradG.count + r.lowerBound)..<(gradG.count + r.upperBound)
         }
-        let realA = try Tensor.images(pairs.map(\.a), height: size, width: size)
-        let realB = try Tensor.images(pairs.map(\.b), height: size, width: size)
-        let fakeA = try Tensor.images(exchanged.map { Array($0[0..<imageCount]) }, height: size, width: size)
-        let fakeB = try Tensor.images(exchanged.map { Array($0[imageCount...]) }, height: size, width: size)
-        let l = try model.discriminatorPass(realA: realA, realB: realB, pooledFakeA: fakeA, pooledFakeB: fakeB, scale: scale, gradients: &gradD)
-        return [l.discriminatorA, l.discriminatorB].map { $0 * Double(scale) }
+    }
+
+    /// One discriminator's pass (piece 0: `D_A`, 1: `D_B`) on one micro-batch.
+    public func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float, piece: Int) throws -> [Double] {
+        let pairs = samples.compactMap { reals[$0.slot] }
+        guard pairs.count == samples.count, exchanged.allSatisfy({ $0.count == exchangeCount }),
+              DiscriminatorSide.allCases.indices.contains(piece) else {
+            throw ClusterError.model("discriminator pass without the generator pass's images, with wrong-sized fakes or for no discriminator")
+        }
+        let side = DiscriminatorSide.allCases[piece]
+        // An exchanged payload is the pooled fake A, then the pooled fake B.
+        let real = try Tensor.images(pairs.map { side == .a ? $0.a : $0.b }, height: size, width: size)
+        let fake = try Tensor.images(exchanged.map { Array(side == .a ? $0[0..<imageCount] : $0[imageCount...]) }, height: size, width: size)
+        let loss = try model.discriminatorPass(side, real: real, pooledFake: fake, scale: scale, gradients: &gradD)
+        return [loss * Double(scale)]
     }
 
     public var firstPassGradientCount: Int { gradG.count }

@@ -77,6 +77,32 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
 
 @Suite(.serialized) struct CycleGANClusterTests {
 
+    /// The second part is reduced in two pieces, `D_A`'s floats then `D_B`'s, so `D_A`'s sum
+    /// crosses the ring while `D_B`'s passes run.
+    @Test func theSecondPartIsReducedAsD_AThenD_B() throws {
+        let tiny = try TinyCycleGAN()
+        let replica = try CycleGANReplica(config: tiny.config)
+        let g = replica.firstPassGradientCount, n = replica.gradientCount
+        let pieces = replica.secondPassPieces
+        #expect(pieces.count == 2 && StepGradients.tiles(pieces, g..<n))
+        let firstOfB = try #require(replica.model.discriminators.layout.slots.first { $0.name.hasPrefix("D_B.") })
+        #expect(pieces[1].lowerBound == g + firstOfB.offset)
+        let gradients = StepGradients(staging: GradientStaging(count: n), extras: [], firstPassCount: g, rank: 0, microBatches: 1,
+                                      pieces: pieces)
+        #expect(gradients.secondPieces == pieces)
+    }
+
+    /// Pieces that do not cut the second part exactly (a model's mistake) fall back to one.
+    @Test func piecesThatDoNotTileTheSecondPartBecomeOne() {
+        let staging = GradientStaging(count: 100)
+        for pieces in [[40..<70, 71..<100], [40..<100, 100..<100], [30..<100], [40..<90], [Range<Int>]()] {
+            let gradients = StepGradients(staging: staging, extras: [], firstPassCount: 40, rank: 1, microBatches: 2, pieces: pieces)
+            #expect(gradients.secondPieces == [40..<100], "pieces \(pieces)")
+        }
+        let fine = StepGradients(staging: staging, extras: [], firstPassCount: 40, rank: 1, microBatches: 2, pieces: [40..<55, 55..<100])
+        #expect(fine.secondPieces == [40..<55, 55..<100])
+    }
+
     /// The all-reduce reads and writes `[G ‖ D]` through ranges that may cross the boundary;
     /// the generator part the worker sums early is exactly G's gradients.
     @Test func gradientRangesCrossTheGeneratorDiscriminatorBoundary() throws {

@@ -9,8 +9,10 @@ import Foundation
 /// arrives, then adds them to it one by one. A worker holding k micro-batches therefore
 /// keeps up to k-1 gradient copies besides `staging`.
 ///
-/// The buffer is cut in two parts: `firstPart` is final after the first passes and is
-/// reduced while the second passes run; `secondPart` is reduced after them.
+/// The buffer is cut in parts: `firstPart` is final after the first passes and is reduced
+/// while the second passes run; `secondPieces` cut the rest as the model computes it
+/// (`ReplicaModel.secondPassPieces`), each reduced once its passes are done, so only the
+/// last one's reduce is left after the passes.
 struct StepGradients: Sendable {
     /// The all-reduce buffer: the first sum this worker sends (or its only one).
     let staging: GradientStaging
@@ -21,20 +23,31 @@ struct StepGradients: Sendable {
     /// Whether this worker has no slots this step (it only passes the ring's sums on).
     let idle: Bool
     let firstPart: Range<Int>
-    let secondPart: Range<Int>
+    /// The rest of the buffer, in the model's pieces; one piece when those do not tile it.
+    let secondPieces: [Range<Int>]
 
     /// - Parameters:
     ///   - gradientCount: floats of the replica's gradient buffer (`staging.count`).
     ///   - firstPassCount: `ReplicaModel.firstPassGradientCount` (clamped to the buffer).
     ///   - rank: this worker's place in the step's ring (0: it accumulates in the replica).
     ///   - microBatches: how many micro-batches it computes this step.
-    init(staging: GradientStaging, extras: [GradientStaging], firstPassCount: Int, rank: Int, microBatches: Int) {
+    ///   - pieces: `ReplicaModel.secondPassPieces`.
+    init(staging: GradientStaging, extras: [GradientStaging], firstPassCount: Int, rank: Int, microBatches: Int,
+         pieces: [Range<Int>] = []) {
         self.staging = staging
         self.extras = extras
         keepApart = rank > 0
         idle = microBatches == 0
         firstPart = 0..<min(max(0, firstPassCount), staging.count)
-        secondPart = firstPart.upperBound..<staging.count
+        let rest = firstPart.upperBound..<staging.count
+        secondPieces = Self.tiles(pieces, rest) ? pieces : [rest]
+    }
+
+    /// Whether `pieces` are non-empty, consecutive and cover exactly `whole`.
+    static func tiles(_ pieces: [Range<Int>], _ whole: Range<Int>) -> Bool {
+        guard let first = pieces.first, let last = pieces.last,
+              first.lowerBound == whole.lowerBound, last.upperBound == whole.upperBound else { return false }
+        return zip(pieces, pieces.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound } && pieces.allSatisfy { !$0.isEmpty }
     }
 
     /// Copies needed besides `staging` for `microBatches` micro-batches at ring place `rank`.

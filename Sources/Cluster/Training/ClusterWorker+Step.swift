@@ -22,8 +22,9 @@ extension ClusterWorker {
     /// 2. the first passes; the first part of the gradient starts its all-reduce at once, on
     ///    another thread, and the exchange payloads go to the coordinator (`firstPasses`);
     /// 3. the exchanged payloads come back (`awaitExchange`);
-    /// 4. the second passes (`secondPasses`);
-    /// 5. the rest of the gradient is all-reduced and its checksum reported (`reduceAndReport`);
+    /// 4. the second passes, piece by piece; each finished piece but the last joins the
+    ///    background all-reduce (`secondPasses`);
+    /// 5. the last piece is all-reduced and the sum's checksum reported (`reduceAndReport`);
     /// 6. the update is applied when the coordinator commits (`applyOnCommit`).
     func runStep(_ plan: StepPlan, model: ReplicaModel, link: CoordinatorLink) throws -> SessionEnd? {
         let start = Date()
@@ -32,17 +33,18 @@ extension ClusterWorker {
             let batches = try microBatches(of: plan, microBatch: model.microBatch, link: link)
             let gradients = gradients(for: plan, model: model, microBatches: batches.count, ring: link.ring)
             var work = StepWork(lossCount: model.lossNames.count)
-            let early = try firstPasses(batches, of: plan, model: model, gradients: gradients, into: &work, link: link)
+            var background = try firstPasses(batches, of: plan, model: model, gradients: gradients, into: &work, link: link)
             // Whatever ends this attempt, no reduce may outlive it (the staging buffer is reused).
-            defer { early?.end(closing: link.ring) }
+            defer { background?.end(closing: link.ring) }
             work.firstPassSeconds = Date().timeIntervalSince(start)
             try send(.firstPassResults(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: work.payloads,
                                                    seconds: work.firstPassSeconds)), link)
             let exchanged = try awaitExchange(plan, slots: plan.slots.count, link: link)
             let secondStart = Date()
-            try secondPasses(batches, exchanged: exchanged, of: plan, model: model, gradients: gradients, into: &work, link: link)
+            try secondPasses(batches, exchanged: exchanged, of: plan, model: model, gradients: gradients,
+                             background: &background, into: &work, link: link)
             work.computeSeconds = work.firstPassSeconds + Date().timeIntervalSince(secondStart)
-            try reduceAndReport(plan, model: model, gradients: gradients, early: early, work: &work, link: link)
+            try reduceAndReport(plan, model: model, gradients: gradients, early: background, work: &work, link: link)
             try applyOnCommit(plan, model: model, work: work, link: link)
             return nil
         } catch let end as AttemptEnd {
@@ -98,10 +100,20 @@ extension ClusterWorker {
             try checkNotOver(plan, link)
         }
         guard !gradients.firstPart.isEmpty else { return nil }
-        gradients.stage(gradients.firstPart, from: model)
+        return reduceInBackground(gradients.firstPart, after: nil, of: plan, model: model, gradients: gradients, link: link)
+    }
+
+    /// Stages floats `part` and all-reduces them on another thread once `previous` (if any)
+    /// has ended (the ring links carry one reduce at a time); the returned reduce's time
+    /// covers both, and it fails at once if `previous` did.
+    private func reduceInBackground(_ part: Range<Int>, after previous: BackgroundReduce?, of plan: StepPlan, model: ReplicaModel,
+                                    gradients: StepGradients, link: CoordinatorLink) -> BackgroundReduce {
+        gradients.stage(part, from: model)
         let ring = link.ring
         return BackgroundReduce { () throws(TransportError) -> RingTime in
-            try gradients.reduce(gradients.firstPart, plan: plan, ring: ring, cancelled: { link.isOver(plan) })
+            var time = try previous?.wait().get() ?? RingTime()
+            time += try gradients.reduce(part, plan: plan, ring: ring, cancelled: { link.isOver(plan) })
+            return time
         }
     }
 
@@ -120,23 +132,36 @@ extension ClusterWorker {
         return exchanged
     }
 
-    /// Runs the second pass of every micro-batch with its exchanged payloads.
+    /// Runs the second passes with the exchanged payloads, piece by piece
+    /// (`StepGradients.secondPieces`): a piece on every micro-batch, then the next. Each
+    /// finished piece but the last is all-reduced in the background after `background`
+    /// (which then names that reduce), so it crosses the ring while the next is computed.
     private func secondPasses(_ batches: [[SampleInput]], exchanged: [Int: [Float]], of plan: StepPlan, model: ReplicaModel,
-                              gradients: StepGradients, into work: inout StepWork, link: CoordinatorLink) throws {
-        for (m, batch) in batches.enumerated() {
-            let pass = try model.secondPass(batch, exchanged: batch.map { exchanged[$0.slot] ?? [] },
-                                            scale: Self.share(batch.count, of: plan.globalBatch))
-            // The second pass's terms are the last of `lossNames`.
-            let first = model.lossNames.count - pass.count
-            for (i, l) in pass.enumerated() where first + i < work.losses.count { work.losses[first + i] += l }
-            gradients.setAside(m, gradients.secondPart, from: model)
-            try checkNotOver(plan, link)
+                              gradients: StepGradients, background: inout BackgroundReduce?,
+                              into work: inout StepWork, link: CoordinatorLink) throws {
+        var terms: [Double] = []
+        for (k, piece) in gradients.secondPieces.enumerated() {
+            var pieceTerms: [Double] = []
+            for (m, batch) in batches.enumerated() {
+                let pass = try model.secondPass(batch, exchanged: batch.map { exchanged[$0.slot] ?? [] },
+                                                scale: Self.share(batch.count, of: plan.globalBatch), piece: k)
+                if pieceTerms.isEmpty { pieceTerms = pass } else { for (i, l) in pass.enumerated() where i < pieceTerms.count { pieceTerms[i] += l } }
+                gradients.setAside(m, piece, from: model)
+                try checkNotOver(plan, link)
+            }
+            terms += pieceTerms
+            if k < gradients.secondPieces.count - 1 {
+                background = reduceInBackground(piece, after: background, of: plan, model: model, gradients: gradients, link: link)
+            }
         }
+        // The second pass's terms are the last of `lossNames`.
+        let first = model.lossNames.count - terms.count
+        for (i, l) in terms.enumerated() where first + i >= 0 && first + i < work.losses.count { work.losses[first + i] += l }
     }
 
-    /// Waits for the first part's reduce, all-reduces the second part, puts the sums in the
-    /// replica and reports their checksum (`reduced`). A failed all-reduce is reported
-    /// (`stepFailed`) and ends the attempt.
+    /// Waits for the background reduces (the first part and the finished pieces), all-reduces
+    /// the last piece, puts the sums in the replica and reports their checksum (`reduced`).
+    /// A failed all-reduce is reported (`stepFailed`) and ends the attempt.
     ///
     /// The reported all-reduce time is the ring's alone (links, the running sum, the gather)
     /// for both parts; copying the gradients in and out and checksumming the sum count as compute.
@@ -145,10 +170,11 @@ extension ClusterWorker {
         let result = Result { () throws(TransportError) -> RingTime in
             var time = try early?.wait().get() ?? RingTime()
             let firstTransfer = time.transfer
-            gradients.stage(gradients.secondPart, from: model)
-            let second = try gradients.reduce(gradients.secondPart, plan: plan, ring: link.ring, cancelled: { link.isOver(plan) })
+            let last = gradients.secondPieces.last ?? gradients.staging.count..<gradients.staging.count
+            gradients.stage(last, from: model)
+            let second = try gradients.reduce(last, plan: plan, ring: link.ring, cancelled: { link.isOver(plan) })
             time += second
-            detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (first part %.3f s, during the second pass; then %.3f s), waited %.3f s at the ring barrier",
+            detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (%.3f s during the second passes; then %.3f s), waited %.3f s at the ring barrier",
                           plan.step, work.computeSeconds, work.firstPassSeconds, time.transfer, firstTransfer, second.transfer, time.wait))
             return time
         }
@@ -280,8 +306,8 @@ extension ClusterWorker {
         let rank = ring.rank(in: plan.ring) ?? 0
         let needed = StepGradients.extraCount(rank: rank, microBatches: microBatches)
         while extras.count < needed { extras.append(GradientStaging(count: count)) }
-        return StepGradients(staging: buffer, extras: Array(extras.prefix(needed)),
-                             firstPassCount: model.firstPassGradientCount, rank: rank, microBatches: microBatches)
+        return StepGradients(staging: buffer, extras: Array(extras.prefix(needed)), firstPassCount: model.firstPassGradientCount,
+                             rank: rank, microBatches: microBatches, pieces: model.secondPassPieces)
     }
 
     /// A micro-batch's share of the global batch, the scale of its gradient: computed as

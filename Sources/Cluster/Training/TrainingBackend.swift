@@ -75,6 +75,18 @@ public protocol ReplicaModel: AnyObject {
     /// Second pass on one micro-batch with its samples' exchanged payloads; adds `scale` × its
     /// gradient; returns loss terms × `scale`.
     func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double]
+    /// The second part of the gradient buffer (`firstPassGradientCount ..< gradientCount`) cut
+    /// into consecutive pieces the second pass can compute one at a time (CycleGAN: `D_A`'s
+    /// floats, then `D_B`'s). The engine runs piece 0 on every micro-batch, starts all-reducing
+    /// it, and computes the next piece meanwhile; only the last piece's all-reduce is left
+    /// when the passes end. Every replica of a run must give the same pieces.
+    /// Default: one piece, the whole second part.
+    var secondPassPieces: [Range<Int>] { get }
+    /// ``secondPass(_:exchanged:scale:)`` for the floats of `secondPassPieces[piece]` only:
+    /// adds `scale` × that piece's gradient and returns that piece's loss terms × `scale`.
+    /// Running every piece in order on a micro-batch gives that micro-batch's whole second
+    /// pass, its loss terms in `lossNames` order, bit for bit.
+    func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float, piece: Int) throws -> [Double]
     /// Floats at the start of the gradient buffer that are final once the first passes are
     /// done (CycleGAN's G part): the engine all-reduces them while the second passes run.
     /// 0 turns the overlap off. Every replica of a run must give the same value.
@@ -95,6 +107,12 @@ public protocol ReplicaModel: AnyObject {
 }
 
 extension ReplicaModel {
+    public var secondPassPieces: [Range<Int>] { [min(firstPassGradientCount, gradientCount)..<gradientCount] }
+
+    public func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float, piece: Int) throws -> [Double] {
+        try secondPass(samples, exchanged: exchanged, scale: scale)
+    }
+
     /// Zeroes floats `range` through `replaceGradients` (models with direct access do better).
     public func zeroGradients(_ range: Range<Int>) {
         let zeros = [Float](repeating: 0, count: range.count)
