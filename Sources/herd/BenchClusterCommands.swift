@@ -75,6 +75,13 @@ enum BenchClusterCommands {
             its minimum, median and maximum and how many steps kept within 10% of the bound. While a run
             goes, a line per step shows its progress (samples/s so far and the step's all-reduce).
 
+            Where the time went, per run and over all runs ("time shares"): seconds a worker computed per
+            sample it held, and seconds a step took beyond its slowest worker's compute (the all-reduce
+            left after the passes, the exchange and commit round trips, the update). With N workers on
+            one machine (loopback or --lan), the computing itself slows when the cores are shared, by the
+            other workers and by sealing and the network stack; the first figure shows how much, apart
+            from what the cluster adds around the computing.
+
             With --rounds N the pair of runs is repeated N times. A slow phase of a shared machine lasts
             minutes and hurts the run that keeps every core busy most, so the speed-up then compares
             each configuration's best round (every round's own ratio is printed too), and the all-reduce
@@ -125,14 +132,16 @@ enum BenchClusterCommands {
         print("cluster bench: \(size)x\(size), ngf \(bench.config.model.ngf), \(bench.config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
         var manyRates: [Double] = [], oneRates: [Double] = [], reduces: [Double] = []
+        var manyRuns: [ClusterBench.Result] = [], oneRuns: [ClusterBench.Result] = []
         for round in 1...rounds {
             let many = try bench.measure(workers: workers, round: round)
-            manyRates.append(many.rate); reduces += many.reduce
+            manyRates.append(many.rate); reduces += many.reduce; manyRuns.append(many)
             print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
                          workers, many.rate, ClusterBench.mean(many.reduce), linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, ClusterBench.mean(many.reduce)), many.wait))
+            print("  \(workers) workers: \(many.timeShares)")
             let one = try bench.measure(workers: 1, round: round)
-            oneRates.append(one.rate)
-            print(String(format: "  1 worker:  %.3f samples/s", one.rate))
+            oneRates.append(one.rate); oneRuns.append(one)
+            print(String(format: "  1 worker:  %.3f samples/s; ", one.rate) + one.timeShares)
             if rounds > 1 {
                 print(String(format: "  round %d/%d speed-up: %.2fx", round, rounds, many.rate / max(1e-9, one.rate)))
             }
@@ -145,6 +154,12 @@ enum BenchClusterCommands {
                          rounds > 1 ? " over all rounds" : "", reduceMean, bound, 100 * bound / max(1e-9, reduceMean),
                          low, median, high, close, reduces.count))
         }
+        // Where a shortfall comes from: computing slower per sample side by side (shared cores and
+        // memory, the sealing and network stack on the same cores), or time around the computing.
+        let manyCompute = ClusterBench.mean(manyRuns.map(\.computePerSample)), oneCompute = ClusterBench.mean(oneRuns.map(\.computePerSample))
+        print(String(format: "  time shares%@: compute per sample %.3f s with %d workers, %.3f s with 1 (%+.1f%%); beyond the slowest worker's compute %.3f s per step with %d workers, %.3f s with 1",
+                     rounds > 1 ? " over all rounds" : "", manyCompute, workers, oneCompute, 100 * (manyCompute / max(1e-9, oneCompute) - 1),
+                     ClusterBench.mean(manyRuns.map(\.beyondCompute)), workers, ClusterBench.mean(oneRuns.map(\.beyondCompute))))
         if rounds > 1 {
             // A slow phase of a shared machine lasts minutes and hits the run that uses every core
             // hardest: compare each configuration at its best, like `herd bench kernels --rounds`.

@@ -28,6 +28,14 @@ struct ClusterBench {
         var reduce: [Double]
         /// Mean seconds at the barrier waiting for the slowest member, the first step left out.
         var wait: Double
+        /// `StepLogLine.timeShares` of the steps after the first.
+        var computePerSample: Double
+        var beyondCompute: Double
+
+        /// "compute X s per sample, Y s per step beyond the slowest worker's".
+        var timeShares: String {
+            String(format: "compute %.3f s per sample, %.3f s per step beyond the slowest worker's", computePerSample, beyondCompute)
+        }
     }
 
     /// Writes the dataset (`batch × steps` pairs), the configuration and the token.
@@ -98,7 +106,9 @@ struct ClusterBench {
            let t1 = last.trainingSeconds, let t0 = first.trainingSeconds, t1 > t0 {
             rate = Double((last.step - first.step) * batch) / (t1 - t0)
         }
-        return Result(rate: rate, reduce: later.map { $0.allReduceSeconds ?? 0 }, wait: mean(later.map { $0.allReduceWaitSeconds ?? 0 }))
+        let shares = StepLogLine.timeShares(later) ?? (0, 0)
+        return Result(rate: rate, reduce: later.map { $0.allReduceSeconds ?? 0 }, wait: mean(later.map { $0.allReduceWaitSeconds ?? 0 }),
+                      computePerSample: shares.computePerSample, beyondCompute: shares.beyondCompute)
     }
 
     /// The mean of `values` (0 for none).

@@ -88,6 +88,24 @@ public struct StepLogLine: Sendable, Equatable, Codable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Where the time of the step lines in `lines` went, averaged over those lines (event
+    /// lines and lines without worker figures are skipped):
+    /// - `computePerSample`: seconds a worker computed per slot it held (both passes);
+    /// - `beyondCompute`: seconds a step took beyond its slowest worker's compute (the
+    ///   all-reduce left after the passes, the exchange and commit round trips, the update).
+    /// So `steps × (slots per worker × computePerSample + beyondCompute)` is roughly the run,
+    /// and the two say whether a speed-up falls short in the computing or around it.
+    public static func timeShares(_ lines: [StepLogLine]) -> (computePerSample: Double, beyondCompute: Double)? {
+        var perSample: [Double] = [], beyond: [Double] = []
+        for line in lines where line.type == "step" {
+            guard let step = line.stepSeconds, let workers = line.workers, let slowest = workers.map(\.computeSeconds).max() else { continue }
+            perSample += workers.filter { $0.slots > 0 }.map { $0.computeSeconds / Double($0.slots) }
+            beyond.append(step - slowest)
+        }
+        guard !perSample.isEmpty else { return nil }
+        return (perSample.reduce(0, +) / Double(perSample.count), beyond.reduce(0, +) / Double(beyond.count))
+    }
+
     /// Parses one line as written by `json`; nil for anything else.
     public static func parse(_ line: some StringProtocol) -> StepLogLine? {
         let decoder = JSONDecoder()
