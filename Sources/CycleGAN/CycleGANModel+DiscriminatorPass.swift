@@ -68,11 +68,7 @@ extension CycleGANModel {
 
     /// One discriminator's floats in the flat `D` buffer (`D_A`'s come first, then `D_B`'s).
     public func discriminatorRange(_ side: DiscriminatorSide) -> Range<Int> {
-        let slots = discriminators.layout.slots
-        let indices = discriminatorParameterIndices(side)
-        let lower = indices.lowerBound < slots.count ? slots[indices.lowerBound].offset : discriminators.count
-        let upper = indices.upperBound < slots.count ? slots[indices.upperBound].offset : discriminators.count
-        return lower..<upper
+        discriminators.layout.floats(of: discriminatorParameterIndices(side))
     }
 
     /// One discriminator's places in `discriminators.parameters`.

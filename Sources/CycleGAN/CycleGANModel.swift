@@ -88,7 +88,7 @@ extension TensorArchive {
             throw .countMismatch(name: prefix + "*", shape: [layout.count], count: flat.count)
         }
         for slot in layout.slots {
-            try append(name: prefix + slot.name, shape: slot.shape, values: Array(flat[slot.offset ..< slot.offset + slot.count]))
+            try append(name: prefix + slot.name, shape: slot.shape, values: Array(flat[slot.floats]))
         }
     }
 

@@ -8,6 +8,8 @@ public struct ParameterLayout: Sendable, Equatable {
         public let shape: [Int]
         public let offset: Int
         public var count: Int { shape.reduce(1, *) }
+        /// `offset ..< offset + count`.
+        public var floats: Range<Int> { offset ..< offset + count }
     }
 
     /// The parameters in their fixed order.
@@ -25,6 +27,12 @@ public struct ParameterLayout: Sendable, Equatable {
         }
         self.slots = slots
         count = offset
+    }
+
+    /// The floats of the parameters at `indices` (consecutive in layout order) in a flat buffer.
+    public func floats(of indices: Range<Int>) -> Range<Int> {
+        func start(_ i: Int) -> Int { i < slots.count ? slots[i].offset : count }
+        return start(indices.lowerBound)..<start(indices.upperBound)
     }
 }
 
@@ -58,7 +66,7 @@ public struct ParameterGroup: Sendable {
         flat.withUnsafeMutableBufferPointer { out in
             for (slot, parameter) in zip(layout.slots, parameters) {
                 parameter.tensor.withUnsafeBufferPointer { src in
-                    _ = UnsafeMutableBufferPointer(rebasing: out[slot.offset ..< slot.offset + slot.count]).initialize(from: src)
+                    _ = UnsafeMutableBufferPointer(rebasing: out[slot.floats]).initialize(from: src)
                 }
             }
         }
@@ -73,7 +81,7 @@ public struct ParameterGroup: Sendable {
         flat.withUnsafeBufferPointer { src in
             for (slot, parameter) in zip(layout.slots, parameters) {
                 parameter.tensor.withUnsafeMutableBufferPointer { dst in
-                    _ = dst.initialize(from: src[slot.offset ..< slot.offset + slot.count])
+                    _ = dst.initialize(from: src[slot.floats])
                 }
             }
         }
@@ -94,7 +102,7 @@ public struct ParameterGroup: Sendable {
                 let slot = layout.slots[i], parameter = parameters[i]
                 guard let grad = parameter.tensor.grad else { continue }
                 grad.withUnsafeBufferPointer { g in
-                    FlatBuffer.add(g, into: UnsafeMutableBufferPointer(rebasing: out[slot.offset ..< slot.offset + slot.count]))
+                    FlatBuffer.add(g, into: UnsafeMutableBufferPointer(rebasing: out[slot.floats]))
                 }
                 parameter.tensor.zeroGrad()
             }

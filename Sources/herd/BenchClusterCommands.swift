@@ -131,21 +131,21 @@ enum BenchClusterCommands {
         let bound = RingAllReduce.busiestLinkFraction(size: workers) * gradientBytes / linkBytesPerSecond
         print("cluster bench: \(size)x\(size), ngf \(bench.config.model.ngf), \(bench.config.model.nBlocks) blocks, batch \(batch), \(steps) steps, \(threads) thread(s) per worker, "
               + (lan == nil ? "loopback" : "home LAN \(lan ?? "")") + String(format: ", gradients %.1f MB", gradientBytes / 1e6))
-        var manyRates: [Double] = [], oneRates: [Double] = [], reduces: [Double] = []
         var manyRuns: [ClusterBench.Result] = [], oneRuns: [ClusterBench.Result] = []
         for round in 1...rounds {
             let many = try bench.measure(workers: workers, round: round)
-            manyRates.append(many.rate); reduces += many.reduce; manyRuns.append(many)
+            manyRuns.append(many)
             print(String(format: "  %d workers: %.3f samples/s, all-reduce %.3f s per step (bound at %.0f Mbit/s: %.3f s, %.0f%%), %.3f s waiting at the barrier for the slowest member",
                          workers, many.rate, ClusterBench.mean(many.reduce), linkBytesPerSecond * 8 / 1e6, bound, 100 * bound / max(1e-9, ClusterBench.mean(many.reduce)), many.wait))
             print("  \(workers) workers: \(many.timeShares)")
             let one = try bench.measure(workers: 1, round: round)
-            oneRates.append(one.rate); oneRuns.append(one)
+            oneRuns.append(one)
             print(String(format: "  1 worker:  %.3f samples/s; ", one.rate) + one.timeShares)
             if rounds > 1 {
                 print(String(format: "  round %d/%d speed-up: %.2fx", round, rounds, many.rate / max(1e-9, one.rate)))
             }
         }
+        let manyRates = manyRuns.map(\.rate), oneRates = oneRuns.map(\.rate), reduces = manyRuns.flatMap(\.reduce)
         let reduceMean = ClusterBench.mean(reduces)
         // The mean hides how uneven the steps are: show the spread and how many steps kept to the bound.
         if let low = reduces.min(), let high = reduces.max(), let median = reduces.median, workers > 1 {

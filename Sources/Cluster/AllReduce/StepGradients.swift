@@ -23,8 +23,11 @@ struct StepGradients: Sendable {
     /// Whether this worker has no slots this step (it only passes the ring's sums on).
     let idle: Bool
     let firstPart: Range<Int>
-    /// The rest of the buffer, in the model's pieces; one piece when those do not tile it.
+    /// The rest of the buffer, in the model's pieces; one piece when those do not tile it
+    /// (never none).
     let secondPieces: [Range<Int>]
+    /// The piece reduced after the passes; the others are reduced while the next is computed.
+    var lastPiece: Range<Int> { secondPieces[secondPieces.count - 1] }
 
     /// - Parameters:
     ///   - gradientCount: floats of the replica's gradient buffer (`staging.count`).

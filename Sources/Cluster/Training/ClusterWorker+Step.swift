@@ -170,9 +170,8 @@ extension ClusterWorker {
         let result = Result { () throws(TransportError) -> RingTime in
             var time = try early?.wait().get() ?? RingTime()
             let firstTransfer = time.transfer
-            let last = gradients.secondPieces.last ?? gradients.staging.count..<gradients.staging.count
-            gradients.stage(last, from: model)
-            let second = try gradients.reduce(last, plan: plan, ring: link.ring, cancelled: { link.isOver(plan) })
+            gradients.stage(gradients.lastPiece, from: model)
+            let second = try gradients.reduce(gradients.lastPiece, plan: plan, ring: link.ring, cancelled: { link.isOver(plan) })
             time += second
             detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (%.3f s during the second passes; then %.3f s), waited %.3f s at the ring barrier",
                           plan.step, work.computeSeconds, work.firstPassSeconds, time.transfer, firstTransfer, second.transfer, time.wait))
