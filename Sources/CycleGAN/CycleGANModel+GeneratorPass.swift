@@ -17,7 +17,7 @@ public struct GeneratorOutputs: Sendable {
     public let discriminatorAFakeA: Tensor
 }
 
-/// The result of ``CycleGANModel/generatorPass(realA:realB:scale:weights:gradients:)``.
+/// The result of ``CycleGANModel/generatorPass(realA:realB:scale:weights:gradients:fakesReady:)``.
 public struct GeneratorPassResult: Sendable {
     /// Generated images and verdicts (detached): `fakeA`/`fakeB` go to the image pools.
     public let outputs: GeneratorOutputs
@@ -45,10 +45,15 @@ extension CycleGANModel {
     ///   - scale: the micro-batch's share of the global batch, `n / B`, so the
     ///     accumulated gradient is the batch mean.
     ///   - gradients: the `G` gradient buffer (``generators``.count floats).
+    ///   - fakesReady: called once with `fake_A` and `fake_B` (detached) as soon as both exist,
+    ///     before the rest of the pass (about a third in: after the A cycle's backward and
+    ///     `G_BA(B)`), so a caller can send them on while the pass goes on. It only reads them;
+    ///     the pass computes the same bits with or without it.
     /// - Throws: ``CycleGANError/invalidBatch(_:)`` for unusable shapes,
     ///   ``CycleGANError/tensor(_:)`` if an operation fails.
     public func generatorPass(realA: Tensor, realB: Tensor, scale lossScale: Float, weights: LossWeights,
-                              gradients: inout [Float]) throws(CycleGANError) -> GeneratorPassResult {
+                              gradients: inout [Float],
+                              fakesReady: (_ fakeA: Tensor, _ fakeB: Tensor) -> Void = { _, _ in }) throws(CycleGANError) -> GeneratorPassResult {
         try checkBatch(realA, realB)
         guard gradients.count == generators.count else {
             throw .invalidSetting("the G gradient buffer has \(gradients.count) floats, the generators \(generators.count)")
@@ -61,7 +66,8 @@ extension CycleGANModel {
             // Cycle A -> B -> A and D_B's verdict on fake_B, then B -> A -> B and D_A's on fake_A.
             let ab = try cycle(realA, forward: generatorAB, back: generatorBA, judge: frozenB, weights: weights, scale: lossScale)
             losses.ganAB = ab.gan; losses.cycleA = ab.cycle
-            let ba = try cycle(realB, forward: generatorBA, back: generatorAB, judge: frozenA, weights: weights, scale: lossScale)
+            let ba = try cycle(realB, forward: generatorBA, back: generatorAB, judge: frozenA, weights: weights, scale: lossScale,
+                               madeFake: { fakeA in fakesReady(fakeA, ab.fake) })
             losses.ganBA = ba.gan; losses.cycleB = ba.cycle
 
             var idtA: Tensor?
@@ -91,14 +97,15 @@ extension CycleGANModel {
         }
     }
 
-    /// One cycle: `fake = forward(real)`, `reconstructed = back(fake)` and the frozen `judge`'s
-    /// verdict on the fake. Backpropagates `(LSGAN(verdict, 1) + cycle weight × L1(reconstructed,
+    /// One cycle: `fake = forward(real)` (handed to `madeFake`, detached, at once),
+    /// `reconstructed = back(fake)` and the frozen `judge`'s verdict on the fake. Backpropagates `(LSGAN(verdict, 1) + cycle weight × L1(reconstructed,
     /// real)) × scale` and returns the detached outputs with both (unscaled) loss values.
     private func cycle(
         _ real: Tensor, forward: ResnetGenerator, back: ResnetGenerator, judge: PatchDiscriminator,
-        weights: LossWeights, scale lossScale: Float
+        weights: LossWeights, scale lossScale: Float, madeFake: (Tensor) -> Void = { _ in }
     ) throws(TensorError) -> (fake: Tensor, reconstructed: Tensor, verdict: Tensor, gan: Double, cycle: Double) {
         let fake = try forward(real)
+        madeFake(fake.detach())
         let reconstructed = try back(fake)
         let verdict = try judge(fake)
         let gan = mseLoss(verdict, target: 1)

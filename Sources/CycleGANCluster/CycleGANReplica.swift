@@ -86,6 +86,13 @@ public final class CycleGANReplica: ReplicaModel {
     }
 
     public func firstPass(_ samples: [SampleInput], scale: Float) throws -> (exchange: [[Float]], losses: [Double]) {
+        try firstPass(samples, scale: scale, exchangeReady: { _ in })
+    }
+
+    /// The payloads (each sample's `fake_A` then `fake_B`) go to `exchangeReady` as soon as
+    /// the generator pass has made both fakes, about a third into the pass.
+    public func firstPass(_ samples: [SampleInput], scale: Float,
+                          exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double]) {
         var a: [[Float]] = [], b: [[Float]] = []
         for s in samples {
             let pair = try sampleImages(of: s)
@@ -94,11 +101,21 @@ public final class CycleGANReplica: ReplicaModel {
         }
         let realA = try Tensor.images(a, height: size, width: size)
         let realB = try Tensor.images(b, height: size, width: size)
-        let pass = try model.generatorPass(realA: realA, realB: realB, scale: scale, weights: weights, gradients: &gradG)
-        let fakeA = pass.outputs.fakeA.sampleArrays(), fakeB = pass.outputs.fakeB.sampleArrays()
+        var payloads: [[Float]]?
+        let pass = try model.generatorPass(realA: realA, realB: realB, scale: scale, weights: weights, gradients: &gradG,
+                                           fakesReady: { fakeA, fakeB in
+            let made = Self.payloads(fakeA: fakeA, fakeB: fakeB)
+            payloads = made
+            exchangeReady(made)
+        })
         let l = pass.losses
         let losses = [l.ganAB, l.ganBA, l.cycleA, l.cycleB, l.identityA, l.identityB].map { $0 * Double(scale) }
-        return (zip(fakeA, fakeB).map { $0 + $1 }, losses)
+        return (payloads ?? Self.payloads(fakeA: pass.outputs.fakeA, fakeB: pass.outputs.fakeB), losses)
+    }
+
+    /// Each sample's exchange payload: its `fake_A` floats, then its `fake_B` floats.
+    private static func payloads(fakeA: Tensor, fakeB: Tensor) -> [[Float]] {
+        zip(fakeA.sampleArrays(), fakeB.sampleArrays()).map { $0 + $1 }
     }
 
     /// The sample's A and B crops, CHW floats `[3 * cropSize²]` in [-1, 1], made from its

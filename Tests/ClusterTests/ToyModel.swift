@@ -119,6 +119,18 @@ final class ToyReplica: ReplicaModel, @unchecked Sendable {
         return (fakes, [loss * Double(scale) / Double(n)])
     }
 
+    /// Called in ``firstPass(_:scale:exchangeReady:)`` right after the payloads were handed
+    /// over, while the pass is still under way (tests wait there).
+    var afterExchangeReady: (() -> Void)?
+
+    func firstPass(_ samples: [SampleInput], scale: Float,
+                   exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double]) {
+        let pass = try firstPass(samples, scale: scale)
+        exchangeReady(pass.exchange)
+        afterExchangeReady?()
+        return pass
+    }
+
     func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double] {
         let d = Toy.d, n = Float(samples.count)
         var loss = 0.0
@@ -203,7 +215,12 @@ final class ToyRun: RunModel, @unchecked Sendable {
         return blob
     }
     func initialState() throws -> ReplicaState { ToyReplica.initialState() }
-    func exchange(_ fakes: [[Float]]) throws -> [[Float]] { fakes.map { pool.query($0) } }
+    /// Called at every exchange (on the coordinator's thread).
+    var onExchange: (() -> Void)?
+    func exchange(_ fakes: [[Float]]) throws -> [[Float]] {
+        onExchange?()
+        return fakes.map { pool.query($0) }
+    }
     func exchangeSnapshot() -> any Sendable { pool }
     func restoreExchange(_ snapshot: any Sendable) throws {
         guard let p = snapshot as? ToyPool else { throw BenchmarkError("not a toy pool snapshot") }

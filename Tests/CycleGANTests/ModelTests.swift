@@ -118,6 +118,29 @@ import Testing
         #expect(first.outputs.fakeB.requiresGrad == false)
     }
 
+    /// `fakesReady` hands over both fakes mid-pass (the A cycle's gradient is in, not yet
+    /// drained into the buffer), once, equal to the outputs, and changes no bit of the gradient.
+    @Test func generatorPassHandsTheFakesOverBeforeItEnds() throws {
+        let model = try CycleGANModel(architecture: TestSupport.tinyModel(), seed: 1)
+        let a = try Tensor.images(TestSupport.randomImages(count: 2, size: 32, seed: 1), height: 32, width: 32)
+        let b = try Tensor.images(TestSupport.randomImages(count: 2, size: 32, seed: 2), height: 32, width: 32)
+        var plain = model.generators.zeroBuffer()
+        let reference = try model.generatorPass(realA: a, realB: b, scale: 0.5, weights: LossWeights(), gradients: &plain)
+        var hooked = model.generators.zeroBuffer()
+        var handed: [(fakeA: [Float], fakeB: [Float], gradientPending: Bool)] = []
+        let pass = try model.generatorPass(realA: a, realB: b, scale: 0.5, weights: LossWeights(), gradients: &hooked,
+                                           fakesReady: { fakeA, fakeB in
+            let pending = model.generators.parameters.contains { ($0.tensor.grad?.scalars ?? []).contains { $0 != 0 } }
+            handed.append((fakeA.scalars, fakeB.scalars, pending))
+        })
+        #expect(handed.count == 1)
+        #expect(handed.first?.fakeA == pass.outputs.fakeA.scalars && handed.first?.fakeB == pass.outputs.fakeB.scalars)
+        #expect(handed.first?.gradientPending == true, "the fakes must come before the pass ends")
+        #expect(model.generators.parameters.allSatisfy { ($0.tensor.grad?.scalars ?? []).allSatisfy { $0 == 0 } })
+        #expect(hooked == plain && pass.outputs.fakeA.scalars == reference.outputs.fakeA.scalars)
+        #expect(pass.losses.total == reference.losses.total)
+    }
+
     @Test func flopCountMatchesTheLayerShapes() throws {
         // Each convolution costs 2 · (weights) · (output pixels); derive it from the model's own shapes.
         let architecture = TestSupport.tinyModel(ngf: 4, ndf: 4, blocks: 3)

@@ -19,8 +19,9 @@ extension ClusterWorker {
     ///
     /// The attempt, top-down (every phase may end it: see `AttemptEnd`):
     /// 1. the slots' files, cut into micro-batches (`microBatches`);
-    /// 2. the first passes; the first part of the gradient starts its all-reduce at once, on
-    ///    another thread, and the exchange payloads go to the coordinator (`firstPasses`);
+    /// 2. the first passes; the exchange payloads go to the coordinator as soon as the last
+    ///    micro-batch's exist (mid-pass), and the first part of the gradient starts its
+    ///    all-reduce on another thread once the passes end (`firstPasses`);
     /// 3. the exchanged payloads come back (`awaitExchange`);
     /// 4. the second passes, piece by piece; each finished piece but the last joins the
     ///    background all-reduce (`secondPasses`);
@@ -33,12 +34,11 @@ extension ClusterWorker {
             let batches = try microBatches(of: plan, microBatch: model.microBatch, link: link)
             let gradients = gradients(for: plan, model: model, microBatches: batches.count, ring: link.ring)
             var work = StepWork(lossCount: model.lossNames.count)
-            var background = try firstPasses(batches, of: plan, model: model, gradients: gradients, into: &work, link: link)
+            var background = try firstPasses(batches, of: plan, model: model, gradients: gradients, into: &work,
+                                             since: start, link: link)
             // Whatever ends this attempt, no reduce may outlive it (the staging buffer is reused).
             defer { background?.end(closing: link.ring) }
             work.firstPassSeconds = Date().timeIntervalSince(start)
-            try send(.firstPassResults(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: work.payloads,
-                                                   seconds: work.firstPassSeconds)), link)
             let exchanged = try awaitExchange(plan, slots: plan.slots.count, link: link)
             let secondStart = Date()
             try secondPasses(batches, exchanged: exchanged, of: plan, model: model, gradients: gradients,
@@ -90,17 +90,48 @@ extension ClusterWorker {
     /// Runs the first pass of every micro-batch, then starts all-reducing the first part of
     /// the gradient (final now) in the background: the network would otherwise idle until
     /// the end of the step. Returns that reduce (nil when the model has no first part).
+    ///
+    /// The payloads go out (`firstPassResults`) the moment the last micro-batch's exist
+    /// (`ReplicaModel.firstPass(_:scale:exchangeReady:)`), before that pass's backward: the
+    /// coordinator's exchange then crosses the network while this worker still computes,
+    /// not after, and not beside the all-reduce's traffic.
     private func firstPasses(_ batches: [[SampleInput]], of plan: StepPlan, model: ReplicaModel, gradients: StepGradients,
-                             into work: inout StepWork, link: CoordinatorLink) throws -> BackgroundReduce? {
+                             into work: inout StepWork, since start: Date, link: CoordinatorLink) throws -> BackgroundReduce? {
+        var sent = false
+        var failure: AttemptEnd?
+        func sendResults(_ payloads: [SlotPayload]) {
+            sent = true
+            failure = sendFirstPassResults(payloads, of: plan, since: start, link: link)
+        }
+        if batches.isEmpty { sendResults([]) }
         for (m, batch) in batches.enumerated() {
-            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch))
+            var ready: [[Float]]?
+            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch), exchangeReady: { payloads in
+                guard ready == nil else { return }
+                ready = payloads
+                if m == batches.count - 1 { sendResults(work.payloads + zip(batch, payloads).map { SlotPayload(slot: $0.slot, values: $1) }) }
+            })
             for (i, l) in pass.losses.enumerated() where i < work.losses.count { work.losses[i] += l }
-            for (s, f) in zip(batch, pass.exchange) { work.payloads.append(SlotPayload(slot: s.slot, values: f)) }
+            for (s, f) in zip(batch, ready ?? pass.exchange) { work.payloads.append(SlotPayload(slot: s.slot, values: f)) }
             gradients.setAside(m, gradients.firstPart, from: model)
             try checkNotOver(plan, link)
         }
+        if !sent { sendResults(work.payloads) }   // a model that never called `exchangeReady`
+        if let failure { throw failure }
         guard !gradients.firstPart.isEmpty else { return nil }
         return reduceInBackground(gradients.firstPart, after: nil, of: plan, model: model, gradients: gradients, link: link)
+    }
+
+    /// Sends this worker's exchange payloads; returns how the attempt ends if that failed.
+    private func sendFirstPassResults(_ payloads: [SlotPayload], of plan: StepPlan, since start: Date,
+                                      link: CoordinatorLink) -> AttemptEnd? {
+        do {
+            try send(.firstPassResults(SlotResults(step: plan.step, generation: plan.ringGeneration, payloads: payloads,
+                                                   seconds: Date().timeIntervalSince(start))), link)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Stages floats `part` and all-reduces them on another thread once `previous` (if any)
@@ -163,18 +194,28 @@ extension ClusterWorker {
     /// the last piece, puts the sums in the replica and reports their checksum (`reduced`).
     /// A failed all-reduce is reported (`stepFailed`) and ends the attempt.
     ///
+    /// The last piece crosses the ring on another thread while this one checksums the sums
+    /// already in and copies them into the replica: that CPU work fills the wait for the
+    /// network instead of following it. The CRC is the same: the buffer's bytes in order.
+    ///
     /// The reported all-reduce time is the ring's alone (links, the running sum, the gather)
     /// for both parts; copying the gradients in and out and checksumming the sum count as compute.
     private func reduceAndReport(_ plan: StepPlan, model: ReplicaModel, gradients: StepGradients, early: BackgroundReduce?,
                                  work: inout StepWork, link: CoordinatorLink) throws {
+        let staging = gradients.staging
+        let last = gradients.lastPiece
+        var crc = CRC32()
+        let tail = reduceInBackground(last, after: early, of: plan, model: model, gradients: gradients, link: link)
+        defer { tail.end(closing: link.ring) }
         let result = Result { () throws(TransportError) -> RingTime in
-            var time = try early?.wait().get() ?? RingTime()
-            let firstTransfer = time.transfer
-            gradients.stage(gradients.lastPiece, from: model)
-            let second = try gradients.reduce(gradients.lastPiece, plan: plan, ring: link.ring, cancelled: { link.isOver(plan) })
-            time += second
+            let firstTransfer = try early?.wait().get().transfer ?? 0
+            let before = 0..<last.lowerBound
+            crc.update(UnsafeRawBufferPointer(staging[before]))
+            model.replaceGradients(before, with: UnsafeBufferPointer(staging[before]))
+            let time = try tail.wait().get()
             detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (%.3f s during the second passes; then %.3f s), waited %.3f s at the ring barrier",
-                          plan.step, work.computeSeconds, work.firstPassSeconds, time.transfer, firstTransfer, second.transfer, time.wait))
+                          plan.step, work.computeSeconds, work.firstPassSeconds, time.transfer, firstTransfer,
+                          time.transfer - firstTransfer, time.wait))
             return time
         }
         switch result {
@@ -189,10 +230,10 @@ extension ClusterWorker {
                                             unreachableID: unreachable)), link)
             throw AttemptEnd.dropped
         }
-        let staging = gradients.staging
-        model.replaceGradients(0..<staging.count, with: UnsafeBufferPointer(staging.buffer))
-        try send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration,
-                                  gradientCRC: CRC32.checksum(UnsafeRawBufferPointer(staging.buffer)),
+        let after = last.lowerBound..<staging.count
+        crc.update(UnsafeRawBufferPointer(staging[after]))
+        model.replaceGradients(after, with: UnsafeBufferPointer(staging[after]))
+        try send(.reduced(Reduced(step: plan.step, generation: plan.ringGeneration, gradientCRC: crc.value,
                                   losses: work.losses.map { Float($0) }, computeSeconds: work.computeSeconds,
                                   reduceSeconds: work.reduceTime.transfer, reduceWaitSeconds: work.reduceTime.wait)), link)
     }

@@ -72,6 +72,13 @@ public protocol ReplicaModel: AnyObject {
     /// First pass on one micro-batch: adds `scale` × its gradient (scale = n / global batch),
     /// returns each sample's exchange payload (`exchangeCount` floats) and the loss terms × `scale`.
     func firstPass(_ samples: [SampleInput], scale: Float) throws -> (exchange: [[Float]], losses: [Double])
+    /// ``firstPass(_:scale:)`` that also hands the payloads to `exchangeReady` (once) as soon
+    /// as they exist, before the pass ends (CycleGAN: once both fakes are made, about a third
+    /// in). The engine sends the last micro-batch's at once, so the coordinator's exchange is
+    /// back by the time the first passes end. Same gradient, payloads and losses as
+    /// ``firstPass(_:scale:)``. Default: the whole pass, then `exchangeReady`.
+    func firstPass(_ samples: [SampleInput], scale: Float,
+                   exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double])
     /// Second pass on one micro-batch with its samples' exchanged payloads; adds `scale` × its
     /// gradient; returns loss terms × `scale`.
     func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double]
@@ -107,6 +114,13 @@ public protocol ReplicaModel: AnyObject {
 }
 
 extension ReplicaModel {
+    public func firstPass(_ samples: [SampleInput], scale: Float,
+                          exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double]) {
+        let pass = try firstPass(samples, scale: scale)
+        exchangeReady(pass.exchange)
+        return pass
+    }
+
     public var secondPassPieces: [Range<Int>] { [min(firstPassGradientCount, gradientCount)..<gradientCount] }
 
     public func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float, piece: Int) throws -> [Double] {

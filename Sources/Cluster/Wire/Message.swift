@@ -274,7 +274,7 @@ public struct SlotResults: Sendable, Equatable {
     /// The attempt (`StepPlan.ringGeneration`) these belong to.
     public var generation: Int
     public var payloads: [SlotPayload]
-    /// Seconds the sender spent computing them (speed measurement).
+    /// Seconds from the step's start until the payloads were ready (informational; the coordinator keeps it per worker).
     public var seconds: Double
     public init(step: Int, generation: Int = 0, payloads: [SlotPayload], seconds: Double = 0) {
         self.step = step; self.generation = generation; self.payloads = payloads; self.seconds = seconds
