@@ -123,7 +123,7 @@ enum BenchClusterCommands {
             throw BenchmarkError("--keep \(keep): already exists; name a new directory")
         }
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let bench = try ClusterBench(directory: directory, keepOutput: keep != nil, lan: lan, threads: threads, steps: steps, rounds: rounds,
+        let bench = try ClusterBench(directory: directory, lan: lan, threads: threads, steps: steps, rounds: rounds,
                                      size: size, batch: batch, ngf: try args.int("ngf", default: 16, minimum: 1),
                                      blocks: try args.int("blocks", default: 2, minimum: 1))
         let model = try CycleGANModel(architecture: bench.config.model, seed: 0)

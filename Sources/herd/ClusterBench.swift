@@ -9,9 +9,8 @@ import Foundation
 /// directory, and runs of the real `coordinator` and `worker` executables (found next to
 /// `herd`) on it, over loopback or each process in its own `home-lan.sh` namespace.
 struct ClusterBench {
+    /// Scratch files; every process's output goes to a file here.
     let directory: String
-    /// Every process's output goes to a file in `directory` (else it is discarded).
-    let keepOutput: Bool
     /// `home-lan.sh`, or nil for loopback.
     let lan: String?
     let threads: Int
@@ -39,9 +38,9 @@ struct ClusterBench {
     }
 
     /// Writes the dataset (`batch × steps` pairs), the configuration and the token.
-    init(directory: String, keepOutput: Bool, lan: String?, threads: Int, steps: Int, rounds: Int,
+    init(directory: String, lan: String?, threads: Int, steps: Int, rounds: Int,
          size: Int, batch: Int, ngf: Int, blocks: Int) throws {
-        self.directory = directory; self.keepOutput = keepOutput; self.lan = lan
+        self.directory = directory; self.lan = lan
         self.threads = threads; self.steps = steps; self.rounds = rounds
         try SyntheticDataset.write(to: directory + "/data", size: size, count: batch * steps, seed: 1)
         var config = RunConfig()
@@ -91,7 +90,26 @@ struct ClusterBench {
         }
         progress.finish()
         workers.forEach { $0.waitUntilExit() }
-        return try Self.result(of: Self.steps(in: log), workers: n, batch: c.training.batchSize)
+        let statuses = Self.steps(in: log)
+        if statuses.isEmpty { throw noStep(workers: n, coordinator: coordinator, tag: tag) }
+        return try Self.result(of: statuses, workers: n, batch: c.training.batchSize)
+    }
+
+    /// Why a run reported no step: the coordinator's exit status and last words (a worker's
+    /// when the coordinator said nothing), and on the simulated LAN how to bring it up.
+    private func noStep(workers n: Int, coordinator: Process, tag: String) -> BenchmarkError {
+        let outputs = ["coordinator-\(tag).log"] + (0..<n).map { "worker-\(tag)-\($0).log" }
+        let said = outputs.lazy.compactMap { name -> String? in
+            let text = (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").last(where: { !$0.allSatisfy(\.isWhitespace) }).map { "\(name): \($0)" }
+        }.first
+        var message = "the run with \(n) worker(s) reported no step: the coordinator "
+            + (coordinator.isRunning ? "is still running" : "exited with status \(coordinator.terminationStatus)")
+            + (said.map { "; last output, \($0)" } ?? "; no process printed anything")
+        if let lan, said?.contains("namespace") == true {
+            message += ". The simulated LAN is not up: run 'sudo \(lan) up \(n + 1)' first"
+        }
+        return BenchmarkError(message)
     }
 
     /// The figures of a run from its coordinator's step lines.
@@ -131,7 +149,7 @@ struct ClusterBench {
             p.executableURL = binary
             p.arguments = arguments
         }
-        if keepOutput, FileManager.default.createFile(atPath: directory + "/" + output, contents: nil),
+        if FileManager.default.createFile(atPath: directory + "/" + output, contents: nil),
            let file = FileHandle(forWritingAtPath: directory + "/" + output) {
             p.standardOutput = file
             p.standardError = file
