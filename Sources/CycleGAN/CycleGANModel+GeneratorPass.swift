@@ -98,8 +98,9 @@ extension CycleGANModel {
     }
 
     /// One cycle: `fake = forward(real)` (handed to `madeFake`, detached, at once),
-    /// `reconstructed = back(fake)` and the frozen `judge`'s verdict on the fake. Backpropagates `(LSGAN(verdict, 1) + cycle weight × L1(reconstructed,
-    /// real)) × scale` and returns the detached outputs with both (unscaled) loss values.
+    /// `reconstructed = back(fake)` and the frozen `judge`'s verdict on the fake.
+    /// Backpropagates `(LSGAN(verdict, 1) + cycle weight × L1(reconstructed, real)) × scale`
+    /// and returns the detached outputs with both (unscaled) loss values.
     private func cycle(
         _ real: Tensor, forward: ResnetGenerator, back: ResnetGenerator, judge: PatchDiscriminator,
         weights: LossWeights, scale lossScale: Float, madeFake: (Tensor) -> Void = { _ in }

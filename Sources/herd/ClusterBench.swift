@@ -90,9 +90,10 @@ struct ClusterBench {
         }
         progress.finish()
         workers.forEach { $0.waitUntilExit() }
-        let statuses = Self.steps(in: log)
-        if statuses.isEmpty { throw noStep(workers: n, coordinator: coordinator, tag: tag) }
-        return try Self.result(of: statuses, workers: n, batch: c.training.batchSize)
+        guard let result = Self.result(of: Self.steps(in: log), batch: c.training.batchSize) else {
+            throw noStep(workers: n, coordinator: coordinator, tag: tag)
+        }
+        return result
     }
 
     /// Why a run reported no step: the coordinator's exit status and last words (a worker's
@@ -112,9 +113,9 @@ struct ClusterBench {
         return BenchmarkError(message)
     }
 
-    /// The figures of a run from its coordinator's step lines.
-    static func result(of statuses: [StepLogLine], workers: Int, batch: Int) throws -> Result {
-        guard let last = statuses.last else { throw BenchmarkError("the run with \(workers) worker(s) reported no step") }
+    /// The figures of a run from its coordinator's step lines; nil when there is none.
+    static func result(of statuses: [StepLogLine], batch: Int) -> Result? {
+        guard let last = statuses.last else { return nil }
         // Skip the first step (warm-up, state transfer) for the all-reduce figures.
         let later = statuses.count > 1 ? Array(statuses.dropFirst()) : statuses
         // Steady-state throughput: the steps after the first (which also pays for the first

@@ -97,26 +97,24 @@ extension ClusterWorker {
     /// not after, and not beside the all-reduce's traffic.
     private func firstPasses(_ batches: [[SampleInput]], of plan: StepPlan, model: ReplicaModel, gradients: StepGradients,
                              into work: inout StepWork, since start: Date, link: CoordinatorLink) throws -> BackgroundReduce? {
-        var sent = false
         var failure: AttemptEnd?
-        func sendResults(_ payloads: [SlotPayload]) {
-            sent = true
-            failure = sendFirstPassResults(payloads, of: plan, since: start, link: link)
-        }
-        if batches.isEmpty { sendResults([]) }
+        func sendResults() { failure = sendFirstPassResults(work.payloads, of: plan, since: start, link: link) }
+        if batches.isEmpty { sendResults() }
         for (m, batch) in batches.enumerated() {
-            var ready: [[Float]]?
-            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch), exchangeReady: { payloads in
-                guard ready == nil else { return }
-                ready = payloads
-                if m == batches.count - 1 { sendResults(work.payloads + zip(batch, payloads).map { SlotPayload(slot: $0.slot, values: $1) }) }
-            })
+            // Keeps micro-batch `m`'s payloads (once), and sends them all after the last's.
+            var collected = false
+            func collect(_ exchange: [[Float]]) {
+                guard !collected else { return }
+                collected = true
+                work.payloads += zip(batch, exchange).map { SlotPayload(slot: $0.slot, values: $1) }
+                if m == batches.count - 1 { sendResults() }
+            }
+            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch), exchangeReady: collect)
+            collect(pass.exchange)   // a no-op unless the model never called `exchangeReady`
             for (i, l) in pass.losses.enumerated() where i < work.losses.count { work.losses[i] += l }
-            for (s, f) in zip(batch, ready ?? pass.exchange) { work.payloads.append(SlotPayload(slot: s.slot, values: f)) }
             gradients.setAside(m, gradients.firstPart, from: model)
             try checkNotOver(plan, link)
         }
-        if !sent { sendResults(work.payloads) }   // a model that never called `exchangeReady`
         if let failure { throw failure }
         guard !gradients.firstPart.isEmpty else { return nil }
         return reduceInBackground(gradients.firstPart, after: nil, of: plan, model: model, gradients: gradients, link: link)
