@@ -9,7 +9,7 @@ import Testing
     private let size = 32
 
     private func batch(_ seed: UInt64) throws -> [Tensor] {
-        try (0..<4).map { i in try Tensor.images(TestSupport.randomImages(count: 1, size: size, seed: seed + UInt64(i)), height: size, width: size) }
+        try (0..<4).map { i in try TestSupport.randomImageTensor(count: 1, size: size, seed: seed + UInt64(i)) }
     }
 
     @Test func theTwoDiscriminatorsRangesCutTheDBufferAtD_B() throws {
@@ -52,7 +52,7 @@ import Testing
     @Test func aPassWithFakesOfAnotherShapeChangesNothing() throws {
         let model = try CycleGANModel(architecture: TestSupport.tinyModel(ngf: 4, ndf: 4, blocks: 1), seed: 5)
         let images = try batch(1)
-        let small = try Tensor.images(TestSupport.randomImages(count: 1, size: 16, seed: 9), height: 16, width: 16)
+        let small = try TestSupport.randomImageTensor(count: 1, size: 16, seed: 9)
         var gradients = model.discriminators.zeroBuffer()
         #expect(throws: CycleGANError.self) {
             try model.discriminatorPass(realA: images[0], realB: images[1], pooledFakeA: images[2], pooledFakeB: small,

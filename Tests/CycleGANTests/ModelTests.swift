@@ -76,7 +76,7 @@ import Testing
 
     @Test func generatorAndDiscriminatorOutputShapes() throws {
         let model = try CycleGANModel(architecture: TestSupport.tinyModel(), seed: 1)
-        let input = try Tensor.images(TestSupport.randomImages(count: 2, size: 32, seed: 1), height: 32, width: 32)
+        let input = try TestSupport.randomImageTensor(count: 2, size: 32, seed: 1)
         let output = try model.generatorAB(input)
         #expect(output.shape.dims == [2, 3, 32, 32])
         #expect(output.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
@@ -91,7 +91,7 @@ import Testing
         #expect(throws: CycleGANError.self) {
             try model.generatorPass(realA: odd, realB: odd, scale: 1, weights: LossWeights(), gradients: &gradients)
         }
-        let good = try Tensor.images(TestSupport.randomImages(count: 1, size: 32, seed: 1), height: 32, width: 32)
+        let good = try TestSupport.randomImageTensor(count: 1, size: 32, seed: 1)
         var wrongSize = [Float](repeating: 0, count: 5)
         #expect(throws: CycleGANError.self) {
             try model.generatorPass(realA: good, realB: good, scale: 1, weights: LossWeights(), gradients: &wrongSize)
@@ -100,8 +100,8 @@ import Testing
 
     @Test func generatorPassAccumulatesAndLeavesDiscriminatorsUntouched() throws {
         let model = try CycleGANModel(architecture: TestSupport.tinyModel(), seed: 1)
-        let a = try Tensor.images(TestSupport.randomImages(count: 1, size: 32, seed: 1), height: 32, width: 32)
-        let b = try Tensor.images(TestSupport.randomImages(count: 1, size: 32, seed: 2), height: 32, width: 32)
+        let a = try TestSupport.randomImageTensor(count: 1, size: 32, seed: 1)
+        let b = try TestSupport.randomImageTensor(count: 1, size: 32, seed: 2)
         var once = model.generators.zeroBuffer()
         let first = try model.generatorPass(realA: a, realB: b, scale: 1, weights: LossWeights(), gradients: &once)
         var twice = model.generators.zeroBuffer()
@@ -122,8 +122,8 @@ import Testing
     /// drained into the buffer), once, equal to the outputs, and changes no bit of the gradient.
     @Test func generatorPassHandsTheFakesOverBeforeItEnds() throws {
         let model = try CycleGANModel(architecture: TestSupport.tinyModel(), seed: 1)
-        let a = try Tensor.images(TestSupport.randomImages(count: 2, size: 32, seed: 1), height: 32, width: 32)
-        let b = try Tensor.images(TestSupport.randomImages(count: 2, size: 32, seed: 2), height: 32, width: 32)
+        let a = try TestSupport.randomImageTensor(count: 2, size: 32, seed: 1)
+        let b = try TestSupport.randomImageTensor(count: 2, size: 32, seed: 2)
         var plain = model.generators.zeroBuffer()
         let reference = try model.generatorPass(realA: a, realB: b, scale: 0.5, weights: LossWeights(), gradients: &plain)
         var hooked = model.generators.zeroBuffer()

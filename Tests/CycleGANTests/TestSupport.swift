@@ -2,6 +2,7 @@ import Config
 import Datasets
 import Foundation
 import SharedFixtures
+import Tensor
 @testable import CycleGAN
 
 /// Helpers shared by the CycleGAN tests.
@@ -29,5 +30,10 @@ enum TestSupport {
     static func randomImages(count: Int, size: Int, seed: UInt64) -> [[Float]] {
         var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in (0..<(3 * size * size)).map { _ in Float(random.nextUnitDouble() * 2 - 1) } }
+    }
+
+    /// ``randomImages(count:size:seed:)`` as one `[count, 3, size, size]` tensor.
+    static func randomImageTensor(count: Int, size: Int, seed: UInt64) throws -> Tensor {
+        try Tensor.images(randomImages(count: count, size: size, seed: seed), height: size, width: size)
     }
 }
