@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +16,7 @@ public final class InterruptNotice: Sendable {
 
     /// The command line that continues the work.
     public let resumeCommand: String
-    private let state = Mutex(Where())
+    private let state = Locked(Where())
     /// The installed signal source, kept for the life of the process (set once, from the main thread).
     nonisolated(unsafe) private static var installed: DispatchSourceSignal?
 

@@ -2,7 +2,7 @@ import Datasets
 import Dispatch
 import Foundation
 import Imaging
-import Synchronization
+import Locking
 
 /// A file that could not be used, and why.
 public struct SkippedImage: Sendable, Equatable, CustomStringConvertible {
@@ -90,7 +90,7 @@ public enum FolderImages {
     public static func eachUsable<T: Sendable>(_ paths: [String], concurrently: Bool = true, _ make: @Sendable (String) throws -> T)
         -> (kept: [(path: String, value: T)], skipped: [SkippedImage])
     {
-        let results = Mutex<[Int: Result<T, ImageLoadFailure>]>([:])
+        let results = Locked<[Int: Result<T, ImageLoadFailure>]>([:])
         if concurrently {
             DispatchQueue.concurrentPerform(iterations: paths.count) { index in
                 let result = attempt(paths[index], make)

@@ -1,6 +1,6 @@
 import Config
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -166,7 +166,7 @@ extension CheckpointStore {
 enum RunDirectoryLock {
     static let fileName = ".lock"
     /// Directories this process holds, by path, with their descriptor (kept open on purpose).
-    private static let held = Mutex<[String: Int32]>([:])
+    private static let held = Locked<[String: Int32]>([:])
 
     static func acquire(_ directory: String) throws(RunDirectoryError) {
         let path = directory + "/" + fileName

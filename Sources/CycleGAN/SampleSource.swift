@@ -1,7 +1,7 @@
 import Foundation
 import Config
 import Imaging
-import Synchronization
+import Locking
 
 /// The unpaired training data of a run, with every random choice keyed by
 /// (seed, epoch, sample index), so any sample can be recomputed on any machine
@@ -19,7 +19,7 @@ public final class SampleSource: Sendable {
     public let skipped: [SkippedImage]
     private let imagesA: [Image]
     private let imagesB: [Image]
-    private let orderCache = Mutex<(epoch: Int, order: [Int])?>(nil)
+    private let orderCache = Locked<(epoch: Int, order: [Int])?>(nil)
 
     /// Loads `root/trainA` and `root/trainB`. Throws ``CycleGANError/dataset(_:)``
     /// when a folder is missing or holds no decodable image, and

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Hashing
-import Synchronization
+import Locking
 
 /// A named list of float32 tensors in the `cyclegan-parity-1` format: a
 /// directory with `manifest.json` (`format`, free-form metadata such as
@@ -157,7 +157,7 @@ extension TensorArchive {
         let damaged = data.withUnsafeBytes { whole -> Int? in
             // Read-only for the duration of concurrentPerform, which returns before `whole` ends.
             nonisolated(unsafe) let raw = whole
-            let failures = Mutex<[Int]>([])
+            let failures = Locked<[Int]>([])
             DispatchQueue.concurrentPerform(iterations: located.count) { index in
                 let entry = located[index]
                 guard let digest = entry.digest else { return }
@@ -284,7 +284,7 @@ extension TensorArchive {
 
     /// The SHA-256 of each tensor's little-endian float32 bytes (as written), computed on all cores.
     func tensorDigests() -> [[UInt8]] {
-        let digests = Mutex([[UInt8]](repeating: [], count: entries.count))
+        let digests = Locked([[UInt8]](repeating: [], count: entries.count))
         DispatchQueue.concurrentPerform(iterations: entries.count) { index in
             #if _endian(big)
             let bytes = entries[index].values.map { $0.bitPattern.littleEndian }

@@ -2,7 +2,7 @@ import Foundation
 import Gallery
 import Glibc
 import Imaging
-import Synchronization
+import Locking
 
 /// The live dashboard of one run: holds (or is given) the run's status, renders
 /// the page and serves its routes.
@@ -23,11 +23,11 @@ import Synchronization
 public final class Dashboard: Sendable {
     /// Directory of the run's validation images (`epoch_NNN/*.png`), or nil for none.
     public let valDirectory: String?
-    private let owned: Mutex<DashboardStatus>
+    private let owned: Locked<DashboardStatus>
     private let provider: (@Sendable () -> DashboardStatus)?
     /// The gallery, read from `valDirectory` once (at the first request), then kept up to
     /// date by `recordValidationEpoch`: requests never list the val directory.
-    private let gallery = Mutex<ValidationGallery?>(nil)
+    private let gallery = Locked<ValidationGallery?>(nil)
     private let files: any GalleryFiles
 
     /// PNG files larger than this are not served.
@@ -36,7 +36,7 @@ public final class Dashboard: Sendable {
     /// A dashboard that owns its status; change it with `update(_:)`.
     public init(status: DashboardStatus = DashboardStatus(), valDirectory: String? = nil, files: any GalleryFiles = LocalGalleryFiles()) {
         self.valDirectory = valDirectory
-        owned = Mutex(status)
+        owned = Locked(status)
         provider = nil
         self.files = files
     }
@@ -46,7 +46,7 @@ public final class Dashboard: Sendable {
     public init(valDirectory: String? = nil, files: any GalleryFiles = LocalGalleryFiles(),
                 provider: @escaping @Sendable () -> DashboardStatus) {
         self.valDirectory = valDirectory
-        owned = Mutex(DashboardStatus())
+        owned = Locked(DashboardStatus())
         self.provider = provider
         self.files = files
     }

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Sockets
-import Synchronization
+import Locking
 
 /// A minimal HTTP/1.1 server on Glibc sockets, for the dashboard.
 ///
@@ -92,7 +92,7 @@ final class ServerCore: Sendable {
     private let listenFD: Int32
     private let limits: HTTPServer.Limits
     private let handler: HTTPServer.Handler
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let acceptEnded = DispatchSemaphore(value: 0)
 
     init(listenFD: Int32, limits: HTTPServer.Limits, handler: @escaping HTTPServer.Handler) {

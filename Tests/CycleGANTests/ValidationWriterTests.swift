@@ -1,13 +1,13 @@
 import Foundation
 import Gallery
 import Imaging
-import Synchronization
+import Locking
 import Testing
 @testable import CycleGAN
 
 /// The real file system, counting directory listings.
 private final class CountingFiles: GalleryFiles {
-    private let count = Mutex(0)
+    private let count = Locked(0)
     private let real = LocalGalleryFiles()
     var listings: Int { count.withLock { $0 } }
     func list(_ directory: String) -> [String]? {

@@ -1,6 +1,6 @@
 import Foundation
 import Gallery
-import Synchronization
+import Locking
 import Glibc
 @testable import Dashboard
 
@@ -178,7 +178,7 @@ final class TestClient {
 
 /// The real file system, counting directory listings.
 final class CountingFiles: GalleryFiles {
-    private let count = Mutex(0)
+    private let count = Locked(0)
     private let real = LocalGalleryFiles()
     var listings: Int { count.withLock { $0 } }
     func list(_ directory: String) -> [String]? {

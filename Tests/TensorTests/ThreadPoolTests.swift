@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 import Testing
 @testable import Tensor
@@ -6,7 +7,7 @@ import Testing
     @Test func parallelForRunsEveryIndexExactlyOnce() {
         let pool = ThreadPool(threads: 3)
         #expect(pool.threadCount == 3)
-        let counts = Mutex([Int](repeating: 0, count: 1000))
+        let counts = Locked([Int](repeating: 0, count: 1000))
         pool.parallelFor(1000) { i in counts.withLock { $0[i] += 1 } }
         #expect(counts.withLock { $0.allSatisfy { $0 == 1 } })
     }

@@ -1,9 +1,9 @@
 import Dispatch
-import Synchronization
+import Locking
 
 /// A multi-producer, single-consumer queue with a timed `pop`.
 public final class EventQueue<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
+    private let items = Locked<[Element]>([])
     private let available = DispatchSemaphore(value: 0)
 
     public init() {}

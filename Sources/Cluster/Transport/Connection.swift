@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Foundation
 import Sockets
+import Locking
 import Synchronization
 
 /// A TCP connection to one peer: owns its socket and its buffers.
@@ -20,8 +21,8 @@ public final class Connection: Sendable, CustomStringConvertible {
     /// The peer's numeric address.
     public let remote: HostPort
     /// Serialises sends; holds the sending direction's seal once the handshake is over.
-    private let sendState = Mutex<SendState>(SendState())
-    let receiveState: Mutex<FrameDecoder>
+    private let sendState = Locked<SendState>(SendState())
+    let receiveState: Locked<FrameDecoder>
     /// Largest payload accepted from this peer once it has proved the token (before that,
     /// `Handshake.maxFrameBytes`).
     public let maxPayload: Int
@@ -36,7 +37,7 @@ public final class Connection: Sendable, CustomStringConvertible {
         self.fd = fd
         self.remote = remote
         self.peer = peer ?? remote.description
-        self.receiveState = Mutex(FrameDecoder(maxPayload: min(maxPayload, Handshake.maxFrameBytes)))
+        self.receiveState = Locked(FrameDecoder(maxPayload: min(maxPayload, Handshake.maxFrameBytes)))
         self.maxPayload = maxPayload
         self.sendTimeoutMilliseconds = Atomic(Int(sendTimeout * 1000))
         SocketOptions.configure(fd)

@@ -1,9 +1,9 @@
-import Synchronization
+import Locking
 
-/// A value shared between threads behind a `Mutex`.
+/// A value shared between threads behind a `Locked` (get, set, update in place).
 public final class LockedBox<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    public init(_ value: Value) { storage = Mutex(value) }
+    private let storage: Locked<Value>
+    public init(_ value: Value) { storage = Locked(value) }
     public func get() -> Value { storage.withLock { $0 } }
     public func set(_ value: Value) { storage.withLock { $0 = value } }
     /// Mutates in place and returns what `body` returns.

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Freed tensor buffers kept for reuse, by exact size.
 ///
@@ -22,7 +22,7 @@ enum StoragePool {
         var idleBytes = 0
     }
 
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     /// A 64-byte aligned buffer of `byteCount` bytes (uninitialised).
     static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Reusable 64-byte aligned scratch buffers (GEMM packing, column chunks), so kernels do not
 /// allocate and page-fault fresh memory on every call.
@@ -14,7 +14,7 @@ enum ScratchPool {
         deinit { UnsafeMutableRawPointer(pointer).deallocate() }
     }
 
-    private static let free = Mutex<[Buffer]>([])
+    private static let free = Locked<[Buffer]>([])
     /// Buffers kept for reuse at most (more are freed on return).
     private static let keep = 8
 

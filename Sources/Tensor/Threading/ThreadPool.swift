@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Locking
 import Synchronization
 
 /// The fixed pool of threads that runs every kernel.
@@ -15,7 +16,7 @@ public final class ThreadPool: @unchecked Sendable {
     private let state = PoolState()
     private let helperCount: Int
 
-    private static let sharedPool = Mutex<ThreadPool>(ThreadPool(threads: ProcessInfo.processInfo.activeProcessorCount))
+    private static let sharedPool = Locked<ThreadPool>(ThreadPool(threads: ProcessInfo.processInfo.activeProcessorCount))
 
     /// The pool every kernel uses.
     public static var shared: ThreadPool { sharedPool.withLock { $0 } }
@@ -87,7 +88,7 @@ private final class PoolState: Sendable {
     let wake = DispatchSemaphore(value: 0)
     let done = DispatchSemaphore(value: 0)
     /// The running job; nil between jobs and after shutdown (a woken helper seeing nil exits).
-    let currentJob = Mutex<PoolJob?>(nil)
+    let currentJob = Locked<PoolJob?>(nil)
     /// Set while a job runs; calls that find it set run serially.
     let busy = Atomic<Bool>(false)
 
