@@ -80,7 +80,6 @@ public final class ClusterCoordinator {
         var slotsOf: [Int: [Int]]
         var tickets: [SlotTicket]
         var firstPassResults: [Int: [Float]] = [:]
-        var firstPassSeconds: [Int: Double] = [:]
         var exchangedSent = false
         var exchangeBefore: any Sendable
         var reduced: [Int: Reduced] = [:]
@@ -425,7 +424,6 @@ public final class ClusterCoordinator {
             return drop(id, "sent first-pass results for slots \(r.payloads.map(\.slot)) (sizes \(Set(r.payloads.map(\.values.count)))), expected slots \(expected) of \(model.exchangeCount) floats")
         }
         for p in r.payloads { f.firstPassResults[p.slot] = p.values }
-        f.firstPassSeconds[id] = r.seconds
         attempts.inFlight = f
         guard f.firstPassResults.count == f.tickets.count, !f.exchangedSent else { return }
         let ordered = (0..<f.tickets.count).compactMap { f.firstPassResults[$0] }
