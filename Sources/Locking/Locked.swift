@@ -13,8 +13,8 @@ import Darwin
 /// `Mutex` hands a contended lock over through the kernel (a futex) in uninstrumented
 /// code, and ThreadSanitizer then reports a "Swift access race" even between two
 /// `withLock` calls (checked with Swift 6.3: four threads updating one
-/// `Mutex<[Int: Int]>`). Uncontended, both cost one atomic operation; contended, both spin briefly before
-/// they sleep (glibc's adaptive mutex).
+/// `Mutex<[Int: Int]>`). Uncontended, both take one atomic operation; contended, both
+/// spin briefly before they sleep (here: glibc's adaptive mutex).
 ///
 ///     let counts = Locked<[String: Int]>([:])
 ///     counts.withLock { $0["steps", default: 0] += 1 }
