@@ -91,6 +91,22 @@ import Testing
         #expect(Poly1305.mac(key: hexBytes(key), message: hexBytes(message)).hexString == tag)
     }
 
+    /// Messages long enough for the four-blocks-at-a-time path, with its tail of single
+    /// blocks and a partial last block. The tags were computed with integers of unbounded
+    /// size straight from RFC 8439 §2.5.1 (Python's, once, outside the project): the
+    /// all-0xff key and message keep every limb at its largest.
+    @Test(arguments: [
+        (1000, false, "3b68b95429aad32fbf052b35eb1a4926"),
+        (65_541, false, "06bb0dc7f29d781bc237b75b5cdf11fc"),
+        (1024, true, "25d4926a53bb480da228ec61e0a31a38"),
+        (1023, true, "25d4ba385dbb70dbab281430eaa3420e"),
+    ])
+    func longMessagesMatchTheDefinition(count: Int, allOnes: Bool, tag: String) {
+        let key = (0..<32).map { allOnes ? UInt8(0xff) : UInt8(truncatingIfNeeded: $0 * 29 + 3) }
+        let message = (0..<count).map { allOnes ? UInt8(0xff) : UInt8(truncatingIfNeeded: $0 * 131 + 7) }
+        #expect(Poly1305.mac(key: key, message: message).hexString == tag)
+    }
+
     @Test func incrementalUpdatesInAnySplitEqualOneShot() {
         var rng = SplitMix64(seed: 5)
         let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
