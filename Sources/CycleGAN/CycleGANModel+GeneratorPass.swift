@@ -17,7 +17,7 @@ public struct GeneratorOutputs: Sendable {
     public let discriminatorAFakeA: Tensor
 }
 
-/// The result of ``CycleGANModel/generatorPass(realA:realB:scale:weights:gradients:fakesReady:)``.
+/// The result of ``CycleGANModel/generatorPass(realA:realB:scale:weights:gradients:fakesReady:generatorABReady:)``.
 public struct GeneratorPassResult: Sendable {
     /// Generated images and verdicts (detached): `fakeA`/`fakeB` go to the image pools.
     public let outputs: GeneratorOutputs
@@ -49,11 +49,19 @@ extension CycleGANModel {
     ///     before the rest of the pass (about a third in: after the A cycle's backward and
     ///     `G_BA(B)`), so a caller can send them on while the pass goes on. It only reads them;
     ///     the pass computes the same bits with or without it.
+    ///   - generatorABReady: called once, when the identity weight is not 0, as soon as this
+    ///     micro-batch's part of `G_AB`'s gradient is in `gradients`: after the identity-A
+    ///     backward, the last part that reaches `G_AB`, with the `G_BA` identity (a sixth of
+    ///     the pass) still to run. It gets `G_AB`'s floats of `gradients` (``generatorABFloats``),
+    ///     valid during the call only; the pass adds nothing to them afterwards, so a caller
+    ///     may copy them out (and zero them) while `G_BA`'s part is computed. Without it, or
+    ///     when it only reads, the pass computes the same bits.
     /// - Throws: ``CycleGANError/invalidBatch(_:)`` for unusable shapes,
     ///   ``CycleGANError/tensor(_:)`` if an operation fails.
     public func generatorPass(realA: Tensor, realB: Tensor, scale lossScale: Float, weights: LossWeights,
                               gradients: inout [Float],
-                              fakesReady: (_ fakeA: Tensor, _ fakeB: Tensor) -> Void = { _, _ in }) throws(CycleGANError) -> GeneratorPassResult {
+                              fakesReady: (_ fakeA: Tensor, _ fakeB: Tensor) -> Void = { _, _ in },
+                              generatorABReady: (UnsafeMutableBufferPointer<Float>) -> Void = { _ in }) throws(CycleGANError) -> GeneratorPassResult {
         try checkBatch(realA, realB)
         guard gradients.count == generators.count else {
             throw .invalidSetting("the G gradient buffer has \(gradients.count) floats, the generators \(generators.count)")
@@ -79,6 +87,11 @@ extension CycleGANModel {
                 losses.identityA = Double(try identityA.item())
                 idtA = sameB.detach()
                 try scale(identityA, by: lossScale).backward()
+                // Nothing below reaches G_AB: its part of the gradient is final.
+                let ab = generatorABParameterIndices
+                generators.drainGradients(ab, into: &gradients)
+                let floats = generators.layout.floats(of: ab)
+                gradients.withUnsafeMutableBufferPointer { generatorABReady(UnsafeMutableBufferPointer(rebasing: $0[floats])) }
 
                 let sameA = try generatorBA(realA)
                 let identityB = scale(try l1Loss(sameA, realA), by: identityWeight)
@@ -96,6 +109,12 @@ extension CycleGANModel {
             throw .tensor(error)
         }
     }
+
+    /// `G_AB`'s floats in the `G` gradient buffer (its parameters come first, then `G_BA`'s).
+    public var generatorABFloats: Range<Int> { generators.layout.floats(of: generatorABParameterIndices) }
+
+    /// `G_AB`'s places in `generators.parameters`.
+    private var generatorABParameterIndices: Range<Int> { 0..<generatorAB.parameters(prefix: "G_AB").count }
 
     /// One cycle: `fake = forward(real)` (handed to `madeFake`, detached, at once),
     /// `reconstructed = back(fake)` and the frozen `judge`'s verdict on the fake.

@@ -89,10 +89,17 @@ public final class CycleGANReplica: ReplicaModel {
         try firstPass(samples, scale: scale, exchangeReady: { _ in })
     }
 
-    /// The payloads (each sample's `fake_A` then `fake_B`) go to `exchangeReady` as soon as
-    /// the generator pass has made both fakes, about a third into the pass.
     public func firstPass(_ samples: [SampleInput], scale: Float,
                           exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double]) {
+        try firstPass(samples, scale: scale, exchangeReady: exchangeReady, gradientsReady: { _, _ in })
+    }
+
+    /// The payloads (each sample's `fake_A` then `fake_B`) go to `exchangeReady` as soon as
+    /// the generator pass has made both fakes, about a third into the pass; `G_AB`'s floats
+    /// (the first of `[G ‖ D]`) go to `gradientsReady` once its part of the gradient is in,
+    /// with `G_BA`'s identity pass still to run.
+    public func firstPass(_ samples: [SampleInput], scale: Float, exchangeReady: ([[Float]]) -> Void,
+                          gradientsReady: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) throws -> (exchange: [[Float]], losses: [Double]) {
         var a: [[Float]] = [], b: [[Float]] = []
         for s in samples {
             let pair = try sampleImages(of: s)
@@ -107,6 +114,9 @@ public final class CycleGANReplica: ReplicaModel {
             let made = Self.payloads(fakeA: fakeA, fakeB: fakeB)
             payloads = made
             exchangeReady(made)
+        }, generatorABReady: { floats in
+            // The G buffer comes first in [G ‖ D]: its float indices are the same.
+            gradientsReady(model.generatorABFloats, floats)
         })
         let l = pass.losses
         let losses = [l.ganAB, l.ganBA, l.cycleA, l.cycleB, l.identityA, l.identityB].map { $0 * Double(scale) }

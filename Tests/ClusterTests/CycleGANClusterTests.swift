@@ -92,6 +92,37 @@ func maxParameterDifference(_ a: [Float], _ b: [Float], parameters: Int) -> Floa
         #expect(gradients.secondPieces == pieces)
     }
 
+    /// `G_AB`'s floats (the front of `[G ‖ D]`) are handed over once, mid-pass, already final:
+    /// what the callback sees is what the whole pass leaves there, bit for bit, and zeroing
+    /// them in the callback leaves `G_BA`'s part of the gradient as it would have been.
+    @Test func generatorABsGradientIsHandedOverFinalBeforeThePassEnds() throws {
+        let tiny = try TinyCycleGAN()
+        let run = try CycleGANRun(config: tiny.config)
+        let inputs = try (0..<2).map { index in
+            let spec = try run.sample(epoch: 1, index: index)
+            let blobs = try spec.digests.map { digest in try #require(try run.blob(digest: digest)).bytes }
+            return SampleInput(slot: index, epoch: 1, index: index, blobs: blobs, digests: spec.digests, plan: spec.plan)
+        }
+        let plain = try CycleGANReplica(config: tiny.config)
+        let early = try CycleGANReplica(config: tiny.config)
+        let g = plain.firstPassGradientCount
+        let abCount = plain.model.generatorABFloats.count
+        #expect(abCount > 0 && abCount < g)
+
+        let expected = try plain.firstPass(inputs, scale: 0.5)
+        var handed: [(range: Range<Int>, floats: [Float])] = []
+        var exchanged: [[Float]] = []
+        let pass = try early.firstPass(inputs, scale: 0.5, exchangeReady: { exchanged = $0 }, gradientsReady: { range, floats in
+            handed.append((range, Array(floats)))
+            floats.update(repeating: 0)
+        })
+        #expect(handed.map(\.range) == [0..<abCount])
+        #expect(handed.first?.floats.map(\.bitPattern) == plain.gradG[0..<abCount].map(\.bitPattern))
+        #expect(early.gradG[0..<abCount].allSatisfy { $0 == 0 })
+        #expect(early.gradG[abCount..<g].map(\.bitPattern) == plain.gradG[abCount..<g].map(\.bitPattern))
+        #expect(pass.losses == expected.losses && pass.exchange == expected.exchange && exchanged == expected.exchange)
+    }
+
     /// Pieces that do not cut the second part exactly (a model's mistake) fall back to one.
     @Test func piecesThatDoNotTileTheSecondPartBecomeOne() {
         let staging = GradientStaging(count: 100)

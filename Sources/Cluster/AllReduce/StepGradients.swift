@@ -64,6 +64,19 @@ struct StepGradients: Sendable {
         model.zeroGradients(part)
     }
 
+    /// ``setAside(_:_:from:)`` then ``stage(_:from:)`` for floats `part` that the model hands
+    /// over mid-pass (`ReplicaModel.firstPass(_:scale:exchangeReady:gradientsReady:)`):
+    /// `floats` are exactly the model's floats `part`, final for micro-batch `m`.
+    func release(_ m: Int, _ part: Range<Int>, floats: UnsafeMutableBufferPointer<Float>) {
+        guard !part.isEmpty, floats.count == part.count else { return }
+        if keepApart {
+            _ = (m == 0 ? staging[part] : extras[m - 1][part]).update(fromContentsOf: floats)
+            floats.update(repeating: 0)
+        } else {
+            _ = staging[part].update(fromContentsOf: floats)
+        }
+    }
+
     /// Before reducing floats `part`: makes `staging` hold the first (or only) sum to send.
     func stage(_ part: Range<Int>, from model: ReplicaModel) {
         if !part.isEmpty && (!keepApart || idle) { model.copyGradients(part, into: staging[part]) }

@@ -21,7 +21,8 @@ extension ClusterWorker {
     /// 1. the slots' files, cut into micro-batches (`microBatches`);
     /// 2. the first passes; the exchange payloads go to the coordinator as soon as the last
     ///    micro-batch's exist (mid-pass), and the first part of the gradient starts its
-    ///    all-reduce on another thread once the passes end (`firstPasses`);
+    ///    all-reduce on another thread, what the model hands over early before the last
+    ///    pass ends, the rest once the passes end (`firstPasses`);
     /// 3. the exchanged payloads come back (`awaitExchange`);
     /// 4. the second passes, piece by piece; each finished piece but the last joins the
     ///    background all-reduce (`secondPasses`);
@@ -91,6 +92,11 @@ extension ClusterWorker {
     /// the gradient (final now) in the background: the network would otherwise idle until
     /// the end of the step. Returns that reduce (nil when the model has no first part).
     ///
+    /// Floats the model hands over before the last micro-batch's pass ends (CycleGAN: `G_AB`'s,
+    /// `ReplicaModel.firstPass(_:scale:exchangeReady:gradientsReady:)`) are final then: their
+    /// all-reduce starts at once and crosses the ring while the pass finishes; the rest of the
+    /// first part follows it.
+    ///
     /// The payloads go out (`firstPassResults`) the moment the last micro-batch's exist
     /// (`ReplicaModel.firstPass(_:scale:exchangeReady:)`), before that pass's backward: the
     /// coordinator's exchange then crosses the network while this worker still computes,
@@ -100,24 +106,43 @@ extension ClusterWorker {
         var failure: AttemptEnd?
         func sendResults() { failure = sendFirstPassResults(work.payloads, of: plan, since: start, link: link) }
         if batches.isEmpty { sendResults() }
-        for (m, batch) in batches.enumerated() {
-            // Keeps micro-batch `m`'s payloads (once), and sends them all after the last's.
-            var collected = false
-            func collect(_ exchange: [[Float]]) {
-                guard !collected else { return }
-                collected = true
-                work.payloads += zip(batch, exchange).map { SlotPayload(slot: $0.slot, values: $1) }
-                if m == batches.count - 1 { sendResults() }
+        let firstPart = gradients.firstPart
+        // The early reduces under way, and where the floats not yet handed to them begin.
+        var early: BackgroundReduce?
+        var released = firstPart.lowerBound
+        do {
+            for (m, batch) in batches.enumerated() {
+                let last = m == batches.count - 1
+                // Keeps micro-batch `m`'s payloads (once), and sends them all after the last's.
+                var collected = false
+                func collect(_ exchange: [[Float]]) {
+                    guard !collected else { return }
+                    collected = true
+                    work.payloads += zip(batch, exchange).map { SlotPayload(slot: $0.slot, values: $1) }
+                    if last { sendResults() }
+                }
+                // Only the last micro-batch's floats are final; taken in order from the front.
+                func release(_ range: Range<Int>, _ floats: UnsafeMutableBufferPointer<Float>) {
+                    guard last, !range.isEmpty, range.lowerBound == released, range.upperBound <= firstPart.upperBound else { return }
+                    gradients.release(m, range, floats: floats)
+                    early = reduceInBackground(range, after: early, staged: true, of: plan, model: model, gradients: gradients, link: link)
+                    released = range.upperBound
+                }
+                let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch),
+                                               exchangeReady: collect, gradientsReady: release)
+                collect(pass.exchange)   // a no-op unless the model never called `exchangeReady`
+                for (i, l) in pass.losses.enumerated() where i < work.losses.count { work.losses[i] += l }
+                gradients.setAside(m, last ? released..<firstPart.upperBound : firstPart, from: model)
+                try checkNotOver(plan, link)
             }
-            let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch), exchangeReady: collect)
-            collect(pass.exchange)   // a no-op unless the model never called `exchangeReady`
-            for (i, l) in pass.losses.enumerated() where i < work.losses.count { work.losses[i] += l }
-            gradients.setAside(m, gradients.firstPart, from: model)
-            try checkNotOver(plan, link)
+            if let failure { throw failure }
+        } catch {
+            early?.end(closing: link.ring)   // its buffer is about to be reused
+            throw error
         }
-        if let failure { throw failure }
-        guard !gradients.firstPart.isEmpty else { return nil }
-        return reduceInBackground(gradients.firstPart, after: nil, of: plan, model: model, gradients: gradients, link: link)
+        let rest = released..<firstPart.upperBound
+        guard !rest.isEmpty else { return early }
+        return reduceInBackground(rest, after: early, of: plan, model: model, gradients: gradients, link: link)
     }
 
     /// Sends this worker's exchange payloads; returns how the attempt ends if that failed.
@@ -132,12 +157,12 @@ extension ClusterWorker {
         }
     }
 
-    /// Stages floats `part` and all-reduces them on another thread once `previous` (if any)
-    /// has ended (the ring links carry one reduce at a time); the returned reduce's time
-    /// covers both, and it fails at once if `previous` did.
-    private func reduceInBackground(_ part: Range<Int>, after previous: BackgroundReduce?, of plan: StepPlan, model: ReplicaModel,
-                                    gradients: StepGradients, link: CoordinatorLink) -> BackgroundReduce {
-        gradients.stage(part, from: model)
+    /// Stages floats `part` (unless `staged`: `StepGradients.release` did) and all-reduces them
+    /// on another thread once `previous` (if any) has ended (the ring links carry one reduce
+    /// at a time); the returned reduce's time covers both, and it fails at once if `previous` did.
+    private func reduceInBackground(_ part: Range<Int>, after previous: BackgroundReduce?, staged: Bool = false, of plan: StepPlan,
+                                    model: ReplicaModel, gradients: StepGradients, link: CoordinatorLink) -> BackgroundReduce {
+        if !staged { gradients.stage(part, from: model) }
         let ring = link.ring
         return BackgroundReduce { () throws(TransportError) -> RingTime in
             var time = try previous?.wait().get() ?? RingTime()
@@ -211,7 +236,7 @@ extension ClusterWorker {
             crc.update(UnsafeRawBufferPointer(staging[before]))
             model.replaceGradients(before, with: UnsafeBufferPointer(staging[before]))
             let time = try tail.wait().get()
-            detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (%.3f s during the second passes; then %.3f s), waited %.3f s at the ring barrier",
+            detail(String(format: "step %d: computed %.2f s (first pass %.2f s); all-reduce %.3f s (%.3f s during the passes; then %.3f s), waited %.3f s at the ring barrier",
                           plan.step, work.computeSeconds, work.firstPassSeconds, time.transfer, firstTransfer,
                           time.transfer - firstTransfer, time.wait))
             return time

@@ -79,6 +79,17 @@ public protocol ReplicaModel: AnyObject {
     /// ``firstPass(_:scale:)``. Default: the whole pass, then `exchangeReady`.
     func firstPass(_ samples: [SampleInput], scale: Float,
                    exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double])
+    /// ``firstPass(_:scale:exchangeReady:)`` that also hands over floats of the gradient buffer
+    /// as soon as this micro-batch's part of them is in, before the pass ends (CycleGAN: `G_AB`'s,
+    /// with `G_BA`'s identity, a sixth of the pass, still to run): `gradientsReady(range, floats)`,
+    /// `floats` being exactly the buffer's floats `range` (`floats[0]` is float
+    /// `range.lowerBound`), valid during the call only. The pass adds nothing to them afterwards;
+    /// the engine may copy them out and zero them, and on the last micro-batch starts their
+    /// all-reduce while the pass goes on. Ranges come in buffer order from the start, within
+    /// `firstPassGradientCount`. Same gradient, payloads and losses as
+    /// ``firstPass(_:scale:)``. Default: ``firstPass(_:scale:exchangeReady:)``, no range handed over.
+    func firstPass(_ samples: [SampleInput], scale: Float, exchangeReady: ([[Float]]) -> Void,
+                   gradientsReady: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) throws -> (exchange: [[Float]], losses: [Double])
     /// Second pass on one micro-batch with its samples' exchanged payloads; adds `scale` × its
     /// gradient; returns loss terms × `scale`.
     func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float) throws -> [Double]
@@ -119,6 +130,11 @@ extension ReplicaModel {
         let pass = try firstPass(samples, scale: scale)
         exchangeReady(pass.exchange)
         return pass
+    }
+
+    public func firstPass(_ samples: [SampleInput], scale: Float, exchangeReady: ([[Float]]) -> Void,
+                          gradientsReady: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) throws -> (exchange: [[Float]], losses: [Double]) {
+        try firstPass(samples, scale: scale, exchangeReady: exchangeReady)
     }
 
     public var secondPassPieces: [Range<Int>] { [min(firstPassGradientCount, gradientCount)..<gradientCount] }

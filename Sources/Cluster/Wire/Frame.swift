@@ -45,8 +45,11 @@ public enum Preamble {
     public static let magic: [UInt8] = Array("HERD".utf8)
     /// Version 2: step plans carry each slot's sample plan and workers pull files
     /// (`blobRequest`) by content hash. (Version 1 pushed float crops.) Version 3:
-    /// `reduced` also says how long the worker waited at the ring's barrier.
-    public static let version: UInt32 = 4
+    /// `reduced` also says how long the worker waited at the ring's barrier. Version 4:
+    /// sealed frames, token proven over a transcript hash. Version 5: the first part of the
+    /// gradient may be all-reduced in pieces (CycleGAN: `G_AB`'s floats mid-pass, then
+    /// `G_BA`'s), so a step has one all-reduce more than a version-4 ring expects.
+    public static let version: UInt32 = 5
     public static let size = 8
 
     public static func bytes(version: UInt32 = Preamble.version) -> [UInt8] {
