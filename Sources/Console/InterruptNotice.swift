@@ -17,6 +17,8 @@ public final class InterruptNotice: Sendable {
     /// The command line that continues the work.
     public let resumeCommand: String
     private let state = Locked(Where())
+    /// Work that must not be lost when the process stops here (e.g. the dashboard's snapshot).
+    private let cleanups = Locked<[@Sendable () -> Void]>([])
     /// The installed signal source, kept for the life of the process (set once, from the main thread).
     nonisolated(unsafe) private static var installed: DispatchSourceSignal?
 
@@ -29,11 +31,17 @@ public final class InterruptNotice: Sendable {
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { [self] in
             print("")
+            for cleanup in cleanups.withLock({ $0 }) { cleanup() }
             print(message())
             exit(130)
         }
         source.resume()
         Self.installed = source
+    }
+
+    /// Runs `cleanup` on Ctrl-C, before the notice and the exit (in the order added).
+    public func beforeExit(_ cleanup: @escaping @Sendable () -> Void) {
+        cleanups.withLock { $0.append(cleanup) }
     }
 
     /// Records the last finished step.

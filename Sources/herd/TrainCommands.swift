@@ -83,7 +83,8 @@ enum TrainCommands {
 
             The live dashboard is the coordinator's (dashboard.listen, default 127.0.0.1:8080; "" turns it
             off), with this process as the run's one worker; its snapshot is saved to
-            <checkpoint.directory>/<name>/dashboard.html at every epoch end. When the address is taken,
+            <checkpoint.directory>/<name>/dashboard.html at every epoch end and when the run stops (Ctrl-C
+            included). When the address is taken,
             training goes on without it. --log-json appends the coordinator's JSON lines.
             """,
         options: [
@@ -144,6 +145,12 @@ enum TrainCommands {
         // The coordinator's status, progress line, dashboard and --log-json, told by one feed.
         let feed = LocalRunFeed(config: config, log: monitor?.logJSON)
         let board = monitor.flatMap { startDashboard(config: config, feed: feed, runDirectory: trainer.runDirectory, named: $0.dashboardNamed) }
+        if let board {
+            interrupt?.beforeExit {
+                board.stop()
+                print("dashboard snapshot: \(board.snapshotPath)")
+            }
+        }
         defer {
             if let board {
                 board.stop()

@@ -57,8 +57,15 @@ import Glibc
         #expect(!first.text.contains("allreduce"))
         try #require(first.process.isRunning, "the run ended too soon for the test:\n\(first.text)")
 
-        let body = try #require(HTTPClient.get(host: "127.0.0.1", port: dashboardPort, path: "/api/status", timeout: 5))
-        let status = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        // The dashboard copies the status twice a second: poll until it has a step (bounded).
+        var status: [String: Any] = [:]
+        let statusDeadline = Date().addingTimeInterval(10)
+        repeat {
+            let body = try #require(HTTPClient.get(host: "127.0.0.1", port: dashboardPort, path: "/api/status", timeout: 5))
+            status = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+            if (status["globalStep"] as? Int ?? 0) >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        } while Date() < statusDeadline
         #expect(status["runName"] as? String == "tiny")
         #expect(status["phase"] as? String == "training")
         #expect((status["globalStep"] as? Int ?? 0) >= 1)
@@ -76,6 +83,9 @@ import Glibc
         first.process.waitUntilExit()
         #expect(first.process.terminationStatus == 130, "\(first.text)")
         #expect(first.text.contains("Resume from the last checkpoint, \(runDirectory)/step-"), "\(first.text)")
+        // Ctrl-C saves the dashboard's snapshot before the process exits.
+        #expect(first.text.contains("dashboard snapshot: \(runDirectory)/dashboard.html"), "\(first.text)")
+        #expect(FileManager.default.fileExists(atPath: runDirectory + "/dashboard.html"), "saved on Ctrl-C")
         let stoppedLines = try String(contentsOfFile: logJSON, encoding: .utf8).split(separator: "\n").count
 
         // The resumed run finds its dashboard address taken: it says so and trains without it.
