@@ -192,6 +192,12 @@ public final class CycleGANReplica: ReplicaModel {
 
     public var firstPassGradientCount: Int { gradG.count }
 
+    /// `G_AB`'s floats, then `G_BA`'s: `G_AB`'s are final (and handed over) before the pass ends.
+    public var firstPassPieces: [Range<Int>] {
+        let ab = model.generatorABFloats
+        return [ab, ab.upperBound..<gradG.count]
+    }
+
     public func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
         for piece in pieces(of: range) {
             self[keyPath: piece.buffer].withUnsafeBufferPointer { source in

@@ -10,7 +10,8 @@ import Foundation
 /// keeps up to k-1 gradient copies besides `staging`.
 ///
 /// The buffer is cut in parts: `firstPart` is final after the first passes and is reduced
-/// while the second passes run; `secondPieces` cut the rest as the model computes it
+/// while the second passes run, piece by piece (`firstPieces`; a piece the model hands over
+/// before the last pass ends starts earlier); `secondPieces` cut the rest as the model computes it
 /// (`ReplicaModel.secondPassPieces`), each reduced once its passes are done, so only the
 /// last one's reduce is left after the passes.
 struct StepGradients: Sendable {
@@ -23,6 +24,9 @@ struct StepGradients: Sendable {
     /// Whether this worker has no slots this step (it only passes the ring's sums on).
     let idle: Bool
     let firstPart: Range<Int>
+    /// The first part in the model's pieces (`ReplicaModel.firstPassPieces`); one piece when
+    /// those do not tile it, none when it is empty.
+    let firstPieces: [Range<Int>]
     /// The rest of the buffer, in the model's pieces; one piece when those do not tile it
     /// (never none).
     let secondPieces: [Range<Int>]
@@ -34,14 +38,16 @@ struct StepGradients: Sendable {
     ///   - firstPassCount: `ReplicaModel.firstPassGradientCount` (clamped to the buffer).
     ///   - rank: this worker's place in the step's ring (0: it accumulates in the replica).
     ///   - microBatches: how many micro-batches it computes this step.
+    ///   - firstPieces: `ReplicaModel.firstPassPieces`.
     ///   - pieces: `ReplicaModel.secondPassPieces`.
     init(staging: GradientStaging, extras: [GradientStaging], firstPassCount: Int, rank: Int, microBatches: Int,
-         pieces: [Range<Int>] = []) {
+         firstPieces: [Range<Int>] = [], pieces: [Range<Int>] = []) {
         self.staging = staging
         self.extras = extras
         keepApart = rank > 0
         idle = microBatches == 0
         firstPart = 0..<min(max(0, firstPassCount), staging.count)
+        self.firstPieces = firstPart.isEmpty ? [] : Self.tiles(firstPieces, firstPart) ? firstPieces : [firstPart]
         let rest = firstPart.upperBound..<staging.count
         secondPieces = Self.tiles(pieces, rest) ? pieces : [rest]
     }

@@ -92,10 +92,11 @@ extension ClusterWorker {
     /// the gradient (final now) in the background: the network would otherwise idle until
     /// the end of the step. Returns that reduce (nil when the model has no first part).
     ///
-    /// Floats the model hands over before the last micro-batch's pass ends (CycleGAN: `G_AB`'s,
-    /// `ReplicaModel.firstPass(_:scale:exchangeReady:gradientsReady:)`) are final then: their
-    /// all-reduce starts at once and crosses the ring while the pass finishes; the rest of the
-    /// first part follows it.
+    /// The first part is all-reduced piece by piece (`ReplicaModel.firstPassPieces`, the same
+    /// all-reduces on every member). A piece the model hands over before the last micro-batch's
+    /// pass ends (CycleGAN: `G_AB`'s, `ReplicaModel.firstPass(_:scale:exchangeReady:gradientsReady:)`)
+    /// is final then: its all-reduce starts at once and crosses the ring while the pass
+    /// finishes; the other pieces follow it when the passes end.
     ///
     /// The payloads go out (`firstPassResults`) the moment the last micro-batch's exist
     /// (`ReplicaModel.firstPass(_:scale:exchangeReady:)`), before that pass's backward: the
@@ -106,10 +107,10 @@ extension ClusterWorker {
         var failure: AttemptEnd?
         func sendResults() { failure = sendFirstPassResults(work.payloads, of: plan, since: start, link: link) }
         if batches.isEmpty { sendResults() }
-        let firstPart = gradients.firstPart
-        // The early reduces under way, and where the floats not yet handed to them begin.
+        let firstPart = gradients.firstPart, pieces = gradients.firstPieces
+        // The reduces under way (the last one waits for the others), and the next piece to release.
         var early: BackgroundReduce?
-        var released = firstPart.lowerBound
+        var next = 0
         do {
             for (m, batch) in batches.enumerated() {
                 let last = m == batches.count - 1
@@ -121,18 +122,19 @@ extension ClusterWorker {
                     work.payloads += zip(batch, exchange).map { SlotPayload(slot: $0.slot, values: $1) }
                     if last { sendResults() }
                 }
-                // Only the last micro-batch's floats are final; taken in order from the front.
+                // Only the last micro-batch's floats are final; pieces are taken in order.
                 func release(_ range: Range<Int>, _ floats: UnsafeMutableBufferPointer<Float>) {
-                    guard last, !range.isEmpty, range.lowerBound == released, range.upperBound <= firstPart.upperBound else { return }
+                    guard last, next < pieces.count, range == pieces[next] else { return }
                     gradients.release(m, range, floats: floats)
                     early = reduceInBackground(range, after: early, staged: true, of: plan, model: model, gradients: gradients, link: link)
-                    released = range.upperBound
+                    next += 1
                 }
                 let pass = try model.firstPass(batch, scale: Self.share(batch.count, of: plan.globalBatch),
                                                exchangeReady: collect, gradientsReady: release)
                 collect(pass.exchange)   // a no-op unless the model never called `exchangeReady`
                 for (i, l) in pass.losses.enumerated() where i < work.losses.count { work.losses[i] += l }
-                gradients.setAside(m, last ? released..<firstPart.upperBound : firstPart, from: model)
+                let kept = last && next > 0 ? pieces[next - 1].upperBound..<firstPart.upperBound : firstPart
+                gradients.setAside(m, kept, from: model)
                 try checkNotOver(plan, link)
             }
             if let failure { throw failure }
@@ -140,9 +142,11 @@ extension ClusterWorker {
             early?.end(closing: link.ring)   // its buffer is about to be reused
             throw error
         }
-        let rest = released..<firstPart.upperBound
-        guard !rest.isEmpty else { return early }
-        return reduceInBackground(rest, after: early, of: plan, model: model, gradients: gradients, link: link)
+        // Every member runs the same all-reduces: each piece on its own, whoever handed it over.
+        for piece in pieces[next...] {
+            early = reduceInBackground(piece, after: early, of: plan, model: model, gradients: gradients, link: link)
+        }
+        return early
     }
 
     /// Sends this worker's exchange payloads; returns how the attempt ends if that failed.
@@ -370,7 +374,8 @@ extension ClusterWorker {
         let needed = StepGradients.extraCount(rank: rank, microBatches: microBatches)
         while extras.count < needed { extras.append(GradientStaging(count: count)) }
         return StepGradients(staging: buffer, extras: Array(extras.prefix(needed)), firstPassCount: model.firstPassGradientCount,
-                             rank: rank, microBatches: microBatches, pieces: model.secondPassPieces)
+                             rank: rank, microBatches: microBatches, firstPieces: model.firstPassPieces,
+                             pieces: model.secondPassPieces)
     }
 
     /// A micro-batch's share of the global batch, the scale of its gradient: computed as

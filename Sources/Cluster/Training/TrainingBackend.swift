@@ -79,15 +79,15 @@ public protocol ReplicaModel: AnyObject {
     /// ``firstPass(_:scale:)``. Default: the whole pass, then `exchangeReady`.
     func firstPass(_ samples: [SampleInput], scale: Float,
                    exchangeReady: ([[Float]]) -> Void) throws -> (exchange: [[Float]], losses: [Double])
-    /// ``firstPass(_:scale:exchangeReady:)`` that also hands over floats of the gradient buffer
-    /// as soon as this micro-batch's part of them is in, before the pass ends (CycleGAN: `G_AB`'s,
-    /// with `G_BA`'s identity, a sixth of the pass, still to run): `gradientsReady(range, floats)`,
-    /// `floats` being exactly the buffer's floats `range` (`floats[0]` is float
-    /// `range.lowerBound`), valid during the call only. The pass adds nothing to them afterwards;
-    /// the engine may copy them out and zero them, and on the last micro-batch starts their
-    /// all-reduce while the pass goes on. Ranges come in buffer order from the start, within
-    /// `firstPassGradientCount`. Same gradient, payloads and losses as
-    /// ``firstPass(_:scale:)``. Default: ``firstPass(_:scale:exchangeReady:)``, no range handed over.
+    /// ``firstPass(_:scale:exchangeReady:)`` that also hands over pieces of the first part
+    /// (`firstPassPieces`, in order) as soon as this micro-batch's part of them is in, before
+    /// the pass ends (CycleGAN: `G_AB`'s, with `G_BA`'s identity, a sixth of the pass, still to
+    /// run): `gradientsReady(range, floats)`, `floats` being exactly the buffer's floats `range`
+    /// (`floats[0]` is float `range.lowerBound`), valid during the call only. The pass adds
+    /// nothing to them afterwards; the engine may copy them out and zero them, and on the last
+    /// micro-batch starts their all-reduce while the pass goes on. A range that is not the next
+    /// piece is ignored. Same gradient, payloads and losses as ``firstPass(_:scale:)``.
+    /// Default: ``firstPass(_:scale:exchangeReady:)``, nothing handed over.
     func firstPass(_ samples: [SampleInput], scale: Float, exchangeReady: ([[Float]]) -> Void,
                    gradientsReady: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) throws -> (exchange: [[Float]], losses: [Double])
     /// Second pass on one micro-batch with its samples' exchanged payloads; adds `scale` × its
@@ -109,6 +109,12 @@ public protocol ReplicaModel: AnyObject {
     /// done (CycleGAN's G part): the engine all-reduces them while the second passes run.
     /// 0 turns the overlap off. Every replica of a run must give the same value.
     var firstPassGradientCount: Int { get }
+    /// The first part (`0 ..< firstPassGradientCount`) cut into consecutive pieces, each
+    /// all-reduced on its own and in this order by every worker, whether or not the pass
+    /// handed it over early (CycleGAN: `G_AB`'s floats, then `G_BA`'s), so that every member
+    /// of the ring runs the same all-reduces. Every replica of a run must give the same pieces.
+    /// Default: one piece, the whole first part.
+    var firstPassPieces: [Range<Int>] { get }
     /// Copies floats `range` of the gradient buffer into `destination` (`range.count` floats).
     func copyGradients(_ range: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>)
     /// Overwrites floats `range` of the gradient buffer with `source` (the all-reduced sums).
@@ -138,6 +144,8 @@ extension ReplicaModel {
     }
 
     public var secondPassPieces: [Range<Int>] { [min(firstPassGradientCount, gradientCount)..<gradientCount] }
+
+    public var firstPassPieces: [Range<Int>] { [0..<min(max(0, firstPassGradientCount), gradientCount)] }
 
     public func secondPass(_ samples: [SampleInput], exchanged: [[Float]], scale: Float, piece: Int) throws -> [Double] {
         try secondPass(samples, exchanged: exchanged, scale: scale)
