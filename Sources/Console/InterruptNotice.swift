@@ -5,9 +5,10 @@ import Locking
 import Glibc
 #endif
 
-/// Ctrl-C during a long command (`herd train`): instead of a silent exit, says at which step
-/// the work stopped, which checkpoint a resume starts from and the command for it, then exits
-/// with status 130 (the shell's code for SIGINT).
+/// Ctrl-C (SIGINT) or SIGTERM (what `kill` and service managers send) during a long command
+/// (`herd train`): instead of a silent exit, says at which step the work stopped, which
+/// checkpoint a resume starts from and the command for it, then exits with status 128 + the
+/// signal's number, as the shell reports a process killed by it (130, 143).
 public final class InterruptNotice: Sendable {
     private struct Where {
         var epoch = 0, stepInEpoch = 0, global = 0
@@ -19,27 +20,29 @@ public final class InterruptNotice: Sendable {
     private let state = Locked(Where())
     /// Work that must not be lost when the process stops here (e.g. the dashboard's snapshot).
     private let cleanups = Locked<[@Sendable () -> Void]>([])
-    /// The installed signal source, kept for the life of the process (set once, from the main thread).
-    nonisolated(unsafe) private static var installed: DispatchSourceSignal?
+    /// The installed signal sources, kept for the life of the process (set once, from the main thread).
+    nonisolated(unsafe) private static var installed: [DispatchSourceSignal] = []
 
     /// - Parameter resumeCommand: the command line that continues the work, printed as is.
     public init(resumeCommand: String) { self.resumeCommand = resumeCommand }
 
-    /// Replaces the default SIGINT action (a silent exit) with the notice.
+    /// Replaces the default SIGINT and SIGTERM actions (a silent exit) with the notice.
     public func install() {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [self] in
-            print("")
-            for cleanup in cleanups.withLock({ $0 }) { cleanup() }
-            print(message())
-            exit(130)
+        for signo in [SIGINT, SIGTERM] {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [self] in
+                print("")
+                for cleanup in cleanups.withLock({ $0 }) { cleanup() }
+                print(message())
+                exit(128 + signo)
+            }
+            source.resume()
+            Self.installed.append(source)
         }
-        source.resume()
-        Self.installed = source
     }
 
-    /// Runs `cleanup` on Ctrl-C, before the notice and the exit (in the order added).
+    /// Runs `cleanup` on Ctrl-C or SIGTERM, before the notice and the exit (in the order added).
     public func beforeExit(_ cleanup: @escaping @Sendable () -> Void) {
         cleanups.withLock { $0.append(cleanup) }
     }

@@ -79,12 +79,13 @@ enum TrainCommands {
             checkpoint (every tensor carries a SHA-256) is moved aside to step-NNNNNNNNN.corrupt and the
             newest intact one is used, saying so. A run directory holding an earlier run is never
             overwritten: without --resume or --fresh the command refuses to start there. Ctrl-C stops
-            it with exit status 130 and says the step reached and the command that resumes.
+            it with exit status 130 (SIGTERM, as kill sends: 143) and says the step reached and the
+            command that resumes.
 
             The live dashboard is the coordinator's (dashboard.listen, default 127.0.0.1:8080; "" turns it
             off), with this process as the run's one worker; its snapshot is saved to
             <checkpoint.directory>/<name>/dashboard.html at every epoch end and when the run stops (Ctrl-C
-            included). When the address is taken,
+            and SIGTERM included). When the address is taken,
             training goes on without it. --log-json appends the coordinator's JSON lines.
             """,
         options: [

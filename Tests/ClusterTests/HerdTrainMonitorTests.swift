@@ -24,6 +24,35 @@ import Glibc
         #expect(status.progressLine == head)
     }
 
+    /// SIGTERM (what `kill` and service managers send) stops `herd train` like Ctrl-C: status
+    /// 143, the step reached, the command that resumes, and the dashboard's snapshot.
+    @Test func sigtermStopsHerdTrainWithTheResumeNoticeAndStatus143() throws {
+        guard let herd = CycleGANClusterTests.executable("herd") else {
+            Issue.record("herd executable not found next to the test bundle (\(Bundle.main.bundlePath)); build with swift build -c release")
+            return
+        }
+        let tiny = try TinyCycleGAN()
+        tiny.config.training.nEpochs = 50; tiny.config.training.nEpochsDecay = 50   // 200 steps: seconds
+        tiny.config.checkpoint.everySteps = 4
+        tiny.config.dashboard.listen = "127.0.0.1:0"
+        let configPath = tiny.root + "/run.json"
+        try Data(tiny.json).write(to: URL(fileURLWithPath: configPath))
+        let runDirectory = tiny.config.checkpoint.directory + "/tiny"
+        let run = try LoggedProcess(herd, ["train", "--config", configPath, "--threads", "1"], log: tiny.root + "/train.log")
+        defer { if run.process.isRunning { kill(run.pid, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, run.process.isRunning, !run.text.contains("checkpoint \(runDirectory)/step-000000008") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try #require(run.process.isRunning, "the run ended too soon for the test:\n\(run.text)")
+        kill(run.pid, SIGTERM)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 143, "\(run.text)")
+        #expect(run.text.contains("Resume from the last checkpoint, \(runDirectory)/step-"), "\(run.text)")
+        #expect(run.text.contains("with: herd train --config \(configPath) --resume"), "\(run.text)")
+        #expect(FileManager.default.fileExists(atPath: runDirectory + "/dashboard.html"), "\(run.text)")
+    }
+
     @Test func herdTrainServesTheDashboardWritesLogJSONAndKeepsOthersOutOfItsRunDirectory() throws {
         guard let herd = CycleGANClusterTests.executable("herd") else {
             Issue.record("herd executable not found next to the test bundle (\(Bundle.main.bundlePath)); build with swift build -c release")
