@@ -27,17 +27,7 @@ import Glibc
     /// SIGTERM (what `kill` and service managers send) stops `herd train` like Ctrl-C: status
     /// 143, the step reached, the command that resumes, and the dashboard's snapshot.
     @Test func sigtermStopsHerdTrainWithTheResumeNoticeAndStatus143() throws {
-        guard let herd = CycleGANClusterTests.executable("herd") else {
-            Issue.record("herd executable not found next to the test bundle (\(Bundle.main.bundlePath)); build with swift build -c release")
-            return
-        }
-        let tiny = try TinyCycleGAN()
-        tiny.config.training.nEpochs = 50; tiny.config.training.nEpochsDecay = 50   // 200 steps: seconds
-        tiny.config.checkpoint.everySteps = 4
-        tiny.config.dashboard.listen = "127.0.0.1:0"
-        let configPath = tiny.root + "/run.json"
-        try Data(tiny.json).write(to: URL(fileURLWithPath: configPath))
-        let runDirectory = tiny.config.checkpoint.directory + "/tiny"
+        guard let (herd, tiny, configPath, runDirectory) = try Self.tinyRun(checkpointEvery: 4) else { return }
         let run = try LoggedProcess(herd, ["train", "--config", configPath, "--threads", "1"], log: tiny.root + "/train.log")
         defer { if run.process.isRunning { kill(run.pid, SIGKILL) } }
         let deadline = Date().addingTimeInterval(60)
@@ -53,20 +43,27 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: runDirectory + "/dashboard.html"), "\(run.text)")
     }
 
-    @Test func herdTrainServesTheDashboardWritesLogJSONAndKeepsOthersOutOfItsRunDirectory() throws {
+    /// The `herd` executable and a tiny run of 200 steps (seconds) with a dashboard, its
+    /// configuration written to `run.json`; nil (recorded as an issue) without the executable.
+    static func tinyRun(checkpointEvery: Int, validationEvery: Int = 1) throws
+        -> (herd: String, tiny: TinyCycleGAN, configPath: String, runDirectory: String)? {
         guard let herd = CycleGANClusterTests.executable("herd") else {
             Issue.record("herd executable not found next to the test bundle (\(Bundle.main.bundlePath)); build with swift build -c release")
-            return
+            return nil
         }
         let tiny = try TinyCycleGAN()
-        tiny.config.training.nEpochs = 50; tiny.config.training.nEpochsDecay = 50   // 200 steps: seconds
-        tiny.config.validation.everyEpochs = 25
-        tiny.config.checkpoint.everySteps = 20
+        tiny.config.training.nEpochs = 50; tiny.config.training.nEpochsDecay = 50
+        tiny.config.validation.everyEpochs = validationEvery
+        tiny.config.checkpoint.everySteps = checkpointEvery
         tiny.config.dashboard.listen = "127.0.0.1:0"
         let configPath = tiny.root + "/run.json"
         try Data(tiny.json).write(to: URL(fileURLWithPath: configPath))
+        return (herd, tiny, configPath, tiny.config.checkpoint.directory + "/tiny")
+    }
+
+    @Test func herdTrainServesTheDashboardWritesLogJSONAndKeepsOthersOutOfItsRunDirectory() throws {
+        guard let (herd, tiny, configPath, runDirectory) = try Self.tinyRun(checkpointEvery: 20, validationEvery: 25) else { return }
         let logJSON = tiny.root + "/run.jsonl"
-        let runDirectory = tiny.config.checkpoint.directory + "/tiny"
 
         let first = try LoggedProcess(herd, ["train", "--config", configPath, "--log-json", logJSON, "--threads", "1"],
                                       log: tiny.root + "/train1.log")
