@@ -72,9 +72,10 @@ struct StepGradients: Sendable {
 
     /// ``setAside(_:_:from:)`` then ``stage(_:from:)`` for floats `part` that the model hands
     /// over mid-pass (`ReplicaModel.firstPass(_:scale:exchangeReady:gradientsReady:)`):
-    /// `floats` are exactly the model's floats `part`, final for micro-batch `m`.
+    /// `floats` are exactly the model's floats `part` (`part.count` of them: the caller checks),
+    /// final for micro-batch `m`.
     func release(_ m: Int, _ part: Range<Int>, floats: UnsafeMutableBufferPointer<Float>) {
-        guard !part.isEmpty, floats.count == part.count else { return }
+        precondition(floats.count == part.count, "released \(floats.count) floats for range \(part)")
         if keepApart {
             _ = (m == 0 ? staging[part] : extras[m - 1][part]).update(fromContentsOf: floats)
             floats.update(repeating: 0)

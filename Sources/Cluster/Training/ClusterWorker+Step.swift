@@ -124,7 +124,7 @@ extension ClusterWorker {
                 }
                 // Only the last micro-batch's floats are final; pieces are taken in order.
                 func release(_ range: Range<Int>, _ floats: UnsafeMutableBufferPointer<Float>) {
-                    guard last, next < pieces.count, range == pieces[next] else { return }
+                    guard last, next < pieces.count, range == pieces[next], floats.count == range.count else { return }
                     gradients.release(m, range, floats: floats)
                     early = reduceInBackground(range, after: early, staged: true, of: plan, model: model, gradients: gradients, link: link)
                     next += 1
